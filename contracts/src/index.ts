@@ -1,0 +1,6 @@
+export * from "./errors.js";
+export * from "./local-chain.js";
+export * from "./metadata.js";
+export * from "./ref.js";
+export * from "./registry.js";
+export * from "./vote-hash.js";
