@@ -20,6 +20,6 @@ export const LOCAL_ACCOUNTS = {
   /** Account #2: spare, for tests that need an account without roles. */
   outsider: {
     address: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
-    privateKey: "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdd59ab6",
+    privateKey: "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
   },
 } as const;
