@@ -11,7 +11,8 @@ import { JsonRpcProvider } from "ethers";
 import { RetryableError } from "./errors.js";
 
 const contractsRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const hardhatCli = createRequire(import.meta.url).resolve("hardhat/dist/src/cli.js");
+// hardhat does not export its CLI path; it sits beside the package entry (dist/src/index.js).
+const hardhatCli = path.join(path.dirname(createRequire(import.meta.url).resolve("hardhat")), "cli.js");
 
 export interface LocalNodeOptions {
   /** 0 (default) for one block per transaction (automine); otherwise the block interval in ms. */

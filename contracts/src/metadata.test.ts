@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { encodeElectionMetadata, metadataHashOf, parseElectionMetadata, validateElectionMetadata } from "./metadata.js";
+
+const good = { title: "Budget", description: "Pick one", choices: ["A", "B", "C"] };
+
+describe("election metadata", () => {
+  it("encodes with a fixed key order so the hash is reproducible", () => {
+    const a = encodeElectionMetadata(good);
+    const b = encodeElectionMetadata({ choices: ["A", "B", "C"], description: "Pick one", title: "Budget" });
+    expect(a).toBe(b);
+    expect(metadataHashOf(a)).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(parseElectionMetadata(a, 3)).toEqual({ ok: true, metadata: good });
+  });
+
+  it("names the bad field", () => {
+    expect(() => validateElectionMetadata(null)).toThrow(/^metadata:/);
+    expect(() => validateElectionMetadata({ ...good, title: " " })).toThrow(/metadata.title: must not be empty/);
+    expect(() => validateElectionMetadata({ ...good, choices: ["only"] })).toThrow(/metadata.choices: expected 2/);
+    expect(() => validateElectionMetadata({ ...good, choices: ["A", 7] })).toThrow(/metadata.choices\[1\]/);
+    expect(() => validateElectionMetadata({ ...good, description: 5 })).toThrow(/metadata.description/);
+  });
+
+  it("reports malformed metadata from the chain without throwing", () => {
+    expect(parseElectionMetadata("{oops")).toEqual({ ok: false, reason: "not valid JSON" });
+    expect(parseElectionMetadata('{"title":"T","choices":["A","B"]}', 3)).toEqual({
+      ok: false,
+      reason: "2 labels for 3 choices",
+    });
+    const r = parseElectionMetadata('{"title":1}');
+    expect(r.ok).toBe(false);
+  });
+});
