@@ -114,8 +114,8 @@ try {
     }
     return gasOf(storeVotes(...args));
   };
-  // Warm-up: the first vote of an election turns nextSeq from zero to non-zero (a 20,000-gas
-  // storage write that happens once per election); steady state is what every later batch pays.
+  // The first vote of an election is measured apart: nextSeq shares its storage slot with the
+  // election's window, so even the first write is non-zero to non-zero and costs what later ones do.
   const firstVoteGas = await recordOne();
   await storeOne();
 
