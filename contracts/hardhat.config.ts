@@ -19,8 +19,16 @@ const compiler = {
   },
 };
 
-/** Block interval of the local node (`npm run chain`), milliseconds. */
+/**
+ * Block production of the local node (`npm run chain`): VERITALLY_BLOCK_MS > 0 mines a block every
+ * so many milliseconds, 0 mines one block per transaction, -1 mines only on request (evm_mine),
+ * which `./veritally start` uses while it replays a saved chain.
+ */
 const blockMs = Number(process.env.VERITALLY_BLOCK_MS ?? 1000);
+const mining =
+  blockMs > 0 ? { auto: false, interval: blockMs } : blockMs === 0 ? { auto: true } : { auto: false, interval: 0 };
+/** A fixed genesis time makes a replayed chain reproduce the same block hashes. */
+const genesisDate = process.env.VERITALLY_GENESIS_DATE;
 
 export default defineConfig({
   plugins: [hardhatEthers, hardhatNetworkHelpers],
@@ -38,7 +46,8 @@ export default defineConfig({
       type: "edr-simulated",
       chainType: "l1",
       chainId: 31337,
-      mining: blockMs > 0 ? { auto: false, interval: blockMs } : { auto: true },
+      mining,
+      ...(genesisDate ? { initialDate: genesisDate } : {}),
     },
   },
 });
