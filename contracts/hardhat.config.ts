@@ -47,6 +47,8 @@ export default defineConfig({
       chainType: "l1",
       chainId: 31337,
       mining,
+      // Sub-second blocks (fast tests) and replays of them share timestamps; Hardhat wants that explicit.
+      ...(blockMs !== 0 && blockMs < 1000 ? { allowBlocksWithSameTimestamp: true } : {}),
       ...(genesisDate ? { initialDate: genesisDate } : {}),
     },
   },

@@ -15,8 +15,10 @@ const contractsRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)),
 const hardhatCli = path.join(path.dirname(createRequire(import.meta.url).resolve("hardhat")), "cli.js");
 
 export interface LocalNodeOptions {
-  /** 0 (default) for one block per transaction (automine); otherwise the block interval in ms. */
+  /** 0 (default): one block per transaction; > 0: a block every so many ms; -1: only on evm_mine. */
   blockMs?: number;
+  /** Genesis date (ISO); a fixed one makes a replayed chain reproduce the same hashes. */
+  genesisDate?: string;
   /** Default: a free port. */
   port?: number;
   host?: string;
@@ -68,7 +70,12 @@ export async function startLocalNode(options: LocalNodeOptions = {}): Promise<Lo
   const rpcUrl = `http://${host}:${port}`;
   const child = spawn(process.execPath, [hardhatCli, "node", "--hostname", host, "--port", String(port)], {
     cwd: contractsRoot,
-    env: { ...process.env, VERITALLY_BLOCK_MS: String(options.blockMs ?? 0), HARDHAT_DISABLE_TELEMETRY_PROMPT: "true" },
+    env: {
+      ...process.env,
+      VERITALLY_BLOCK_MS: String(options.blockMs ?? 0),
+      ...(options.genesisDate ? { VERITALLY_GENESIS_DATE: options.genesisDate } : {}),
+      HARDHAT_DISABLE_TELEMETRY_PROMPT: "true",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -1,0 +1,120 @@
+/**
+ * The indexer's Postgres database: creating it if missing, the TypeORM data source over the
+ * generated models, migrations (db/migrations at the repo root), and the Subsquid store.
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { SnakeNamingStrategy } from "@subsquid/typeorm-config/lib/namingStrategy.js";
+import { TypeormDatabase } from "@subsquid/typeorm-store";
+import { NonRetryableError, RetryableError } from "@veritally/contracts";
+import pg from "pg";
+import { DataSource, type DataSourceOptions, type EntityManager } from "typeorm";
+import { databaseName, redactUrl } from "./database-url.js";
+import * as model from "./model/index.js";
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const migrationsDir = path.join(repoRoot, "db", "migrations");
+/** Where Subsquid keeps its own state (processed height, hot blocks and their change log). */
+export const STATE_SCHEMA = "squid_processor";
+
+export const entities = Object.values(model).filter((value) => typeof value === "function");
+
+/** Creates the database named in `url` if it does not exist (needs the CREATEDB privilege). */
+export async function ensureDatabase(url: string): Promise<void> {
+  const name = databaseName(url);
+  const admin = new URL(url);
+  admin.pathname = "/postgres";
+  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new RetryableError(
+      "database_unreachable",
+      `cannot connect to PostgreSQL at ${redactUrl(admin.toString())}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  try {
+    const found = await client.query("select 1 from pg_database where datname = $1", [name]);
+    if (found.rowCount) return;
+    try {
+      await client.query(`create database ${pg.escapeIdentifier(name)}`);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === "42P04") return; // created by someone else meanwhile
+      throw new NonRetryableError(
+        "database_create_failed",
+        `database ${name} does not exist and could not be created: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions> = {}): DataSourceOptions {
+  return {
+    type: "postgres",
+    url,
+    namingStrategy: new SnakeNamingStrategy(),
+    entities,
+    migrations: [path.join(migrationsDir, "*.js")],
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    ...extra,
+  } as DataSourceOptions;
+}
+
+/** Applies the pending migrations of db/migrations in one transaction; returns their names. */
+export async function applyMigrations(url: string, log: (line: string) => void = () => {}): Promise<string[]> {
+  await ensureDatabase(url);
+  const source = new DataSource(dataSourceOptions(url));
+  await source.initialize();
+  try {
+    const applied = await source.runMigrations({ transaction: "all" });
+    for (const m of applied) log(`applied migration ${m.name}`);
+    return applied.map((m) => m.name);
+  } finally {
+    await source.destroy().catch(() => {});
+  }
+}
+
+interface TypeormDatabaseInternals {
+  con?: DataSource;
+  initTransaction(em: EntityManager): Promise<unknown>;
+}
+
+/**
+ * Subsquid's TypeormDatabase, connected to `url` with the model classes themselves.
+ *
+ * The stock connect() finds the models by file path (lib/model, or src/model under ts-node) and
+ * lets TypeORM load them a second time; under tsx that would be a second copy of every class and
+ * TypeORM would not know the ones the handler uses. Only connect() is replaced; transactions, hot
+ * blocks and rollbacks are typeorm-store 1.5.1's own.
+ */
+export function createIndexerDatabase(url: string): TypeormDatabase {
+  const database = new TypeormDatabase({
+    supportHotBlocks: true,
+    stateSchema: STATE_SCHEMA,
+    isolationLevel: "SERIALIZABLE",
+  });
+  const internals = database as unknown as TypeormDatabaseInternals;
+  database.connect = async () => {
+    if (internals.con) throw new Error("already connected");
+    const con = new DataSource(dataSourceOptions(url));
+    await con.initialize();
+    internals.con = con;
+    try {
+      return (await con.transaction("SERIALIZABLE", (em) => internals.initTransaction.call(database, em))) as Awaited<
+        ReturnType<TypeormDatabase["connect"]>
+      >;
+    } catch (error) {
+      await con.destroy().catch(() => {});
+      internals.con = undefined;
+      throw error;
+    }
+  };
+  return database;
+}

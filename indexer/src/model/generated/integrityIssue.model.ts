@@ -1,0 +1,38 @@
+import {Entity as Entity_, Column as Column_, ManyToOne as ManyToOne_, Index as Index_, StringColumn as StringColumn_, BigIntColumn as BigIntColumn_} from "@subsquid/typeorm-store"
+import {PrimaryColumn as PrimaryColumn_} from "typeorm"
+import {Election} from "./election.model.js"
+
+/**
+ * a repeated ref or vote hash
+ */
+@Entity_()
+export class IntegrityIssue {
+    constructor(props?: Partial<IntegrityIssue>) {
+        Object.assign(this, props)
+    }
+
+    @PrimaryColumn_("varchar")
+    id!: string
+
+    @Index_()
+    @ManyToOne_(() => Election, {nullable: true})
+    election!: Election
+
+    /**
+     * duplicate_ref, duplicate_hash, or duplicate_seq (a seq recorded twice; the contract makes it impossible)
+     */
+    @StringColumn_({nullable: false})
+    kind!: string
+
+    @StringColumn_({nullable: false})
+    value!: string
+
+    /**
+     * the seq of the vote that repeated an earlier value
+     */
+    @BigIntColumn_({nullable: false})
+    seq!: bigint
+
+    @BigIntColumn_({nullable: false})
+    firstSeq!: bigint
+}
