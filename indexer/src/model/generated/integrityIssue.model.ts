@@ -1,4 +1,4 @@
-import {Entity as Entity_, Column as Column_, ManyToOne as ManyToOne_, Index as Index_, StringColumn as StringColumn_, BigIntColumn as BigIntColumn_} from "@subsquid/typeorm-store"
+import {Entity as Entity_, Column as Column_, ManyToOne as ManyToOne_, Index as Index_, StringColumn as StringColumn_, BigIntColumn as BigIntColumn_, IntColumn as IntColumn_} from "@subsquid/typeorm-store"
 import {PrimaryColumn as PrimaryColumn_} from "typeorm"
 import {Election} from "./election.model.js"
 
@@ -35,4 +35,10 @@ export class IntegrityIssue {
 
     @BigIntColumn_({nullable: false})
     firstSeq!: bigint
+
+    /**
+     * block of the vote that repeated an earlier value
+     */
+    @IntColumn_({nullable: false})
+    blockNumber!: number
 }

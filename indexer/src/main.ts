@@ -1,0 +1,606 @@
+/**
+ * The batch handler: turns VoteRegistry's events into elections, votes, batches, aggregates and
+ * integrity checks. Everything a batch changes is read once and written once per entity type;
+ * aggregates are kept up to date here so that nothing is computed by scanning votes at read time.
+ *
+ * Run as a program (`npm run process -w indexer`), this file starts the indexer (see runner.ts).
+ */
+import { pathToFileURL } from "node:url";
+import type { Store } from "@subsquid/typeorm-store";
+import { metadataHashOf, NonRetryableError, parseElectionMetadata } from "@veritally/contracts";
+import type { EntityManager } from "typeorm";
+import { In } from "typeorm";
+import * as registry from "./abi/VoteRegistry.js";
+import {
+  assignBatches,
+  BUCKETS,
+  bucketId,
+  bucketStart,
+  classifySeq,
+  type Gap,
+  type Granularity,
+  gapSize,
+  indexedBlockId,
+  voteId,
+} from "./aggregate.js";
+import {
+  Batch,
+  Election,
+  IndexedBlock,
+  IndexerStatus,
+  IntegrityIssue,
+  SeqGap,
+  Vote,
+  VoteBucket,
+} from "./model/index.js";
+import type { Block, Context, Log } from "./processor.js";
+import { ChainMismatchError } from "./reorg.js";
+
+export interface HandlerOptions {
+  chainId: number;
+  contractAddress: string;
+  startBlock: number;
+  finalityConfirmation: number;
+}
+
+export const STATUS_ID = "status";
+
+type RegistryEvent =
+  | { kind: "created"; args: ReturnType<typeof registry.events.ElectionCreated.decode> }
+  | { kind: "closed"; args: ReturnType<typeof registry.events.ElectionClosed.decode> }
+  | { kind: "vote"; args: ReturnType<typeof registry.events.VoteRecorded.decode> }
+  | { kind: "batch"; args: ReturnType<typeof registry.events.BatchRecorded.decode> };
+
+interface Item {
+  event: RegistryEvent;
+  block: Block;
+  log: Log;
+  txHash: string;
+}
+
+function decode(log: Log): RegistryEvent | null {
+  const topic = log.topics[0];
+  try {
+    switch (topic) {
+      case registry.events.VoteRecorded.topic:
+        return { kind: "vote", args: registry.events.VoteRecorded.decode(log) };
+      case registry.events.BatchRecorded.topic:
+        return { kind: "batch", args: registry.events.BatchRecorded.decode(log) };
+      case registry.events.ElectionCreated.topic:
+        return { kind: "created", args: registry.events.ElectionCreated.decode(log) };
+      case registry.events.ElectionClosed.topic:
+        return { kind: "closed", args: registry.events.ElectionClosed.decode(log) };
+      default:
+        return null;
+    }
+  } catch (error) {
+    // Only a contract other than VoteRegistry at CONTRACT_ADDRESS can emit these topics with other data.
+    throw new NonRetryableError(
+      "undecodable_event",
+      `block ${log.block.height} log ${log.logIndex}: cannot decode ${topic} as a VoteRegistry event ` +
+        `(is CONTRACT_ADDRESS a VoteRegistry?): ${(error as Error).message}`,
+    );
+  }
+}
+
+function seconds(value: bigint): Date {
+  return new Date(Number(value) * 1000);
+}
+
+function entityManager(store: Store): EntityManager {
+  // typeorm-store 1.5.1 keeps its EntityManager private; used here for reads only, so that hot-block
+  // change tracking (which sees every write) is never bypassed.
+  return (store as unknown as { em: () => EntityManager }).em();
+}
+
+/** The seq of the first stored vote (in chain order) per (election, value), for the elections given. */
+async function storedFirstSeqs(
+  store: Store,
+  column: "ref" | "vote_hash",
+  electionIds: string[],
+  values: string[],
+): Promise<Map<string, bigint>> {
+  const result = new Map<string, bigint>();
+  if (electionIds.length === 0 || values.length === 0) return result;
+  const rows: { election_id: string; value: string; first_seq: string }[] = await entityManager(store).query(
+    `select distinct on (election_id, ${column}) election_id, ${column} as value, seq::text as first_seq from vote
+      where election_id = any($1::text[]) and ${column} = any($2::text[])
+      order by election_id, ${column}, block_number, log_index`,
+    [electionIds, values],
+  );
+  for (const row of rows) result.set(`${row.election_id}|${row.value}`, BigInt(row.first_seq));
+  return result;
+}
+
+function newElection(id: string): Election {
+  return new Election({
+    id,
+    metadataHash: "",
+    metadataRaw: "",
+    metadataValid: false,
+    metadataError: null,
+    title: null,
+    description: null,
+    choiceLabels: null,
+    closed: false,
+    closedAt: null,
+    closedAtBlock: null,
+    totalVotes: 0,
+    tally: [],
+    firstVoteAt: null,
+    lastVoteAt: null,
+    batchCount: 0,
+    gasUsed: 0n,
+    feesWei: 0n,
+    graceVotes: 0,
+    nextExpectedSeq: 0n,
+    missingSeqCount: 0n,
+    duplicateRefCount: 0,
+    duplicateHashCount: 0,
+    tallyConsistent: true,
+    outOfRangeVotes: 0,
+    createdEventSeen: false,
+  });
+}
+
+function applyMetadata(election: Election, metadata: string, metadataHash: string, choiceCount: number): void {
+  election.metadataRaw = metadata;
+  election.metadataHash = metadataHash.toLowerCase();
+  const parsed = parseElectionMetadata(metadata, choiceCount);
+  let error: string | null = parsed.ok ? null : parsed.reason;
+  // The contract hashes what it emits; checked anyway, from the event alone.
+  if (!error && metadataHashOf(metadata).toLowerCase() !== election.metadataHash) {
+    error = "metadata does not match metadataHash";
+  }
+  election.metadataValid = error === null;
+  election.metadataError = error;
+  if (parsed.ok && error === null) {
+    election.title = parsed.metadata.title;
+    election.description = parsed.metadata.description;
+    election.choiceLabels = parsed.metadata.choices;
+  } else {
+    election.title = null;
+    election.description = null;
+    election.choiceLabels = null;
+  }
+}
+
+export function createBatchHandler(options: HandlerOptions) {
+  const contract = options.contractAddress.toLowerCase();
+
+  return async function handleBatch(ctx: Context): Promise<void> {
+    const store = ctx.store;
+    const items: Item[] = [];
+    for (const block of ctx.blocks) {
+      for (const log of block.logs) {
+        if (log.address !== contract) continue;
+        const event = decode(log);
+        if (event) items.push({ event, block: block.header, log, txHash: log.transactionHash });
+      }
+    }
+    const lastBlock = ctx.blocks[ctx.blocks.length - 1]?.header;
+
+    // Before adding anything: is the last block this database holds still on the chain? The
+    // processor checks this for hot blocks, not for blocks it took as final (see reorg.ts).
+    const [lastIndexed] = await store.find(IndexedBlock, { order: { height: "DESC" }, take: 1 });
+    const [chainHeadHex, lastIndexedOnChain] = await Promise.all([
+      ctx._chain.client.call<string>("eth_blockNumber"),
+      lastIndexed
+        ? ctx._chain.client.call<{ hash: string } | null>("eth_getBlockByNumber", [
+            `0x${lastIndexed.height.toString(16)}`,
+            false,
+          ])
+        : Promise.resolve(undefined),
+    ]);
+    if (lastIndexed && lastIndexedOnChain?.hash !== lastIndexed.hash) {
+      throw new ChainMismatchError(lastIndexed.height, lastIndexed.hash, lastIndexedOnChain?.hash ?? null);
+    }
+    const chainHead = Number(BigInt(chainHeadHex));
+
+    const statusWrite = (): IndexerStatus | undefined =>
+      lastBlock &&
+      new IndexerStatus({
+        id: STATUS_ID,
+        height: lastBlock.height,
+        headHash: lastBlock.hash,
+        chainHead,
+        chainHeadAt: new Date(),
+        updatedAt: new Date(),
+        lag: Math.max(0, chainHead - lastBlock.height),
+        finalizedHeight: Math.max(0, chainHead - options.finalityConfirmation),
+        chainId: options.chainId,
+        contractAddress: contract,
+        startBlock: options.startBlock,
+        error: null,
+        errorBlock: null,
+      });
+
+    if (items.length === 0) {
+      const status = statusWrite();
+      if (status) await store.upsert(status);
+      return;
+    }
+
+    // ---- read what this batch touches, once ----
+    const electionIds = [...new Set(items.map((item) => item.event.args.electionId.toString()))];
+    const elections = new Map((await store.findBy(Election, { id: In(electionIds) })).map((e) => [e.id, e]));
+    const storedVotes = new Set([...elections.values()].filter((e) => e.totalVotes > 0).map((e) => e.id));
+    const refsToCheck: string[] = [];
+    const hashesToCheck: string[] = [];
+    for (const item of items) {
+      if (item.event.kind === "vote" && storedVotes.has(item.event.args.electionId.toString())) {
+        refsToCheck.push(item.event.args.ref.toLowerCase());
+        hashesToCheck.push(item.event.args.voteHash.toLowerCase());
+      }
+    }
+    const [storedRefs, storedHashes] = await Promise.all([
+      storedFirstSeqs(store, "ref", [...storedVotes], refsToCheck),
+      storedFirstSeqs(store, "vote_hash", [...storedVotes], hashesToCheck),
+    ]);
+    // Gaps are loaded only if a seq arrives below the next expected one (never, from this contract).
+    const gapsByElection = new Map<string, Map<string, SeqGap>>();
+    const removedGaps = new Set<string>();
+    const changedGaps = new Map<string, SeqGap>();
+    const loadGaps = async (election: Election): Promise<Map<string, SeqGap>> => {
+      let gaps = gapsByElection.get(election.id);
+      if (!gaps) {
+        gaps = new Map((await store.find(SeqGap, { where: { election: { id: election.id } } })).map((g) => [g.id, g]));
+        for (const [id, gap] of changedGaps) if (gap.election.id === election.id) gaps.set(id, gap);
+        for (const id of removedGaps) gaps.delete(id);
+        gapsByElection.set(election.id, gaps);
+      }
+      return gaps;
+    };
+
+    const votes: Vote[] = [];
+    const batches: Batch[] = [];
+    const issues: IntegrityIssue[] = [];
+    const bucketCounts = new Map<
+      string,
+      { electionId: string; granularity: Granularity; start: number; count: number }
+    >();
+    const blocksWithEvents = new Map<number, Block>();
+    const firstRef = new Map<string, bigint>();
+    const firstHash = new Map<string, bigint>();
+    const gasAttributed = new Set<string>();
+    const touched = new Set<string>();
+
+    const electionFor = async (id: bigint, item: Item): Promise<Election> => {
+      const key = id.toString();
+      let election = elections.get(key);
+      if (!election) {
+        election = await placeholderElection(ctx, contract, id, item);
+        elections.set(key, election);
+      }
+      touched.add(key);
+      return election;
+    };
+
+    // Votes wait for the BatchRecorded that follows them in the same transaction.
+    let pendingTx: string | undefined;
+    let pendingVotes: { vote: Vote; logIndex: number }[] = [];
+    let pendingBatches: { batch: Batch; logIndex: number }[] = [];
+    const settleTransaction = () => {
+      if (pendingVotes.length === 0) {
+        pendingBatches = [];
+        return;
+      }
+      const assignment = assignBatches(
+        pendingVotes.map(({ vote, logIndex }) => ({ electionId: vote.election.id, seq: vote.seq, logIndex })),
+        pendingBatches.map(({ batch, logIndex }) => ({
+          electionId: batch.election.id,
+          firstSeq: batch.firstSeq,
+          count: batch.count,
+          logIndex,
+        })),
+      );
+      pendingVotes.forEach(({ vote }, i) => {
+        const batch = pendingBatches[assignment[i] ?? -1]?.batch;
+        if (!batch) {
+          throw new NonRetryableError(
+            "vote_without_batch",
+            `vote ${vote.id} in transaction ${vote.txHash} has no BatchRecorded after it (is CONTRACT_ADDRESS a VoteRegistry?)`,
+          );
+        }
+        vote.batch = batch;
+      });
+      pendingVotes = [];
+      pendingBatches = [];
+    };
+
+    for (const item of items) {
+      if (item.txHash !== pendingTx) {
+        settleTransaction();
+        pendingTx = item.txHash;
+      }
+      const { block, log, event } = item;
+      const at = new Date(block.timestamp);
+      blocksWithEvents.set(block.height, block);
+      switch (event.kind) {
+        case "created": {
+          const a = event.args;
+          const key = a.electionId.toString();
+          const existing = elections.get(key);
+          if (existing?.createdEventSeen) {
+            ctx.log.warn(`block ${block.height}: ElectionCreated for existing election ${key} ignored`);
+            break;
+          }
+          const election = existing ?? newElection(key);
+          election.choiceCount = a.choiceCount;
+          election.opensAt = seconds(a.opensAt);
+          election.closesAt = seconds(a.closesAt);
+          election.scheduledClosesAt = seconds(a.closesAt);
+          election.recordUntil = seconds(a.recordUntil);
+          election.createdAtBlock = block.height;
+          election.createdAt = at;
+          election.createdTx = item.txHash;
+          election.createdEventSeen = true;
+          if (election.tally.length < a.choiceCount) {
+            election.tally = [...election.tally, ...new Array(a.choiceCount - election.tally.length).fill(0)];
+          }
+          applyMetadata(election, a.metadata, a.metadataHash, a.choiceCount);
+          elections.set(key, election);
+          touched.add(key);
+          break;
+        }
+        case "closed": {
+          const election = await electionFor(event.args.electionId, item);
+          election.closed = true;
+          election.closedAt = at;
+          election.closedAtBlock = block.height;
+          election.closesAt = seconds(event.args.closesAt);
+          break;
+        }
+        case "vote": {
+          const a = event.args;
+          const election = await electionFor(a.electionId, item);
+          const ref = a.ref.toLowerCase();
+          const hash = a.voteHash.toLowerCase();
+          const outcome = classifySeq(
+            a.seq,
+            election.nextExpectedSeq,
+            election.missingSeqCount > 0n ? [...(await loadGaps(election)).values()].map(toGap) : [],
+          );
+          if (outcome.kind === "duplicate") {
+            issues.push(
+              new IntegrityIssue({
+                id: `${election.id}-duplicate_seq-${a.seq}-${block.height}-${log.logIndex}`,
+                election,
+                kind: "duplicate_seq",
+                value: a.seq.toString(),
+                seq: a.seq,
+                firstSeq: a.seq,
+                blockNumber: block.height,
+              }),
+            );
+            break;
+          }
+          if (outcome.kind === "next") {
+            election.nextExpectedSeq = a.seq + 1n;
+          } else if (outcome.kind === "gap") {
+            const gap = new SeqGap({
+              id: `${election.id}-${outcome.gap.from}`,
+              election,
+              fromSeq: outcome.gap.from,
+              toSeq: outcome.gap.to,
+            });
+            changedGaps.set(gap.id, gap);
+            removedGaps.delete(gap.id);
+            gapsByElection.get(election.id)?.set(gap.id, gap);
+            election.missingSeqCount += gapSize(outcome.gap);
+            election.nextExpectedSeq = a.seq + 1n;
+          } else {
+            const gaps = await loadGaps(election);
+            const oldId = `${election.id}-${outcome.gap.from}`;
+            gaps.delete(oldId);
+            changedGaps.delete(oldId);
+            removedGaps.add(oldId);
+            for (const part of outcome.replacement) {
+              const gap = new SeqGap({
+                id: `${election.id}-${part.from}`,
+                election,
+                fromSeq: part.from,
+                toSeq: part.to,
+              });
+              gaps.set(gap.id, gap);
+              changedGaps.set(gap.id, gap);
+              removedGaps.delete(gap.id);
+            }
+            election.missingSeqCount -= 1n;
+          }
+
+          const inGrace = at.getTime() > election.closesAt.getTime();
+          const vote = new Vote({
+            id: voteId(election.id, a.seq),
+            election,
+            seq: a.seq,
+            ref,
+            choice: a.choice,
+            voteHash: hash,
+            blockNumber: block.height,
+            blockHash: block.hash,
+            timestamp: at,
+            txHash: item.txHash,
+            logIndex: log.logIndex,
+            inGracePeriod: inGrace,
+          });
+          votes.push(vote);
+          pendingVotes.push({ vote, logIndex: log.logIndex });
+
+          election.totalVotes += 1;
+          if (a.choice < election.choiceCount) {
+            while (election.tally.length <= a.choice) election.tally.push(0);
+            election.tally[a.choice] = (election.tally[a.choice] ?? 0) + 1;
+          } else {
+            election.outOfRangeVotes += 1;
+          }
+          if (!election.firstVoteAt || at < election.firstVoteAt) election.firstVoteAt = at;
+          if (!election.lastVoteAt || at > election.lastVoteAt) election.lastVoteAt = at;
+          if (inGrace) election.graceVotes += 1;
+          for (const granularity of Object.keys(BUCKETS) as Granularity[]) {
+            const start = bucketStart(at.getTime(), granularity);
+            const id = bucketId(election.id, granularity, start);
+            const bucket = bucketCounts.get(id);
+            if (bucket) bucket.count += 1;
+            else bucketCounts.set(id, { electionId: election.id, granularity, start, count: 1 });
+          }
+
+          const refKey = `${election.id}|${ref}`;
+          const refFirst = storedRefs.get(refKey) ?? firstRef.get(refKey);
+          if (refFirst === undefined) firstRef.set(refKey, a.seq);
+          else {
+            election.duplicateRefCount += 1;
+            issues.push(
+              new IntegrityIssue({
+                id: `${election.id}-duplicate_ref-${a.seq}`,
+                election,
+                kind: "duplicate_ref",
+                value: ref,
+                seq: a.seq,
+                firstSeq: refFirst,
+                blockNumber: block.height,
+              }),
+            );
+          }
+          const hashKey = `${election.id}|${hash}`;
+          const hashFirst = storedHashes.get(hashKey) ?? firstHash.get(hashKey);
+          if (hashFirst === undefined) firstHash.set(hashKey, a.seq);
+          else {
+            election.duplicateHashCount += 1;
+            issues.push(
+              new IntegrityIssue({
+                id: `${election.id}-duplicate_hash-${a.seq}`,
+                election,
+                kind: "duplicate_hash",
+                value: hash,
+                seq: a.seq,
+                firstSeq: hashFirst,
+                blockNumber: block.height,
+              }),
+            );
+          }
+          break;
+        }
+        case "batch": {
+          const a = event.args;
+          const election = await electionFor(a.electionId, item);
+          const tx = log.transaction;
+          // One batch per transaction is how the contract is used; should a transaction ever hold
+          // several, its gas goes to the first so that the election's sums count it once.
+          const gasUsed = tx?.gasUsed as bigint | undefined;
+          const price = tx?.effectiveGasPrice as bigint | undefined;
+          const firstOfTx = !gasAttributed.has(item.txHash);
+          gasAttributed.add(item.txHash);
+          const gas = firstOfTx && gasUsed !== undefined ? gasUsed : null;
+          const fee = gas !== null && price !== undefined ? gas * price : null;
+          const batch = new Batch({
+            id: `${item.txHash}-${log.logIndex}`,
+            election,
+            firstSeq: a.firstSeq,
+            count: a.count,
+            blockNumber: block.height,
+            timestamp: at,
+            txHash: item.txHash,
+            gasUsed: gas,
+            effectiveGasPrice: price ?? null,
+            feeWei: fee,
+            inGracePeriod: at.getTime() > election.closesAt.getTime(),
+          });
+          batches.push(batch);
+          pendingBatches.push({ batch, logIndex: log.logIndex });
+          election.batchCount += 1;
+          if (gas !== null) election.gasUsed += gas;
+          if (fee !== null) election.feesWei += fee;
+          break;
+        }
+      }
+    }
+    settleTransaction();
+
+    for (const id of touched) {
+      const election = elections.get(id);
+      if (!election) continue;
+      election.tallyConsistent = election.tally.reduce((sum, n) => sum + n, 0) === election.totalVotes;
+    }
+
+    // ---- buckets: add this batch's counts to the stored ones ----
+    const bucketIds = [...bucketCounts.keys()];
+    const storedBuckets = new Map<string, VoteBucket>();
+    for (let i = 0; i < bucketIds.length; i += 5000) {
+      for (const b of await store.findBy(VoteBucket, { id: In(bucketIds.slice(i, i + 5000)) }))
+        storedBuckets.set(b.id, b);
+    }
+    const buckets = [...bucketCounts.entries()].map(([id, c]) => {
+      const stored = storedBuckets.get(id);
+      return new VoteBucket({
+        id,
+        election: { id: c.electionId } as Election,
+        granularity: c.granularity,
+        start: new Date(c.start),
+        count: (stored?.count ?? 0) + c.count,
+      });
+    });
+
+    // ---- write, once per entity type, parents before children ----
+    await store.upsert([...touched].map((id) => elections.get(id)).filter((e): e is Election => e !== undefined));
+    await store.insert(batches);
+    await store.insert(votes);
+    await store.upsert(buckets);
+    if (removedGaps.size) await store.remove(SeqGap, [...removedGaps]);
+    await store.upsert([...changedGaps.values()]);
+    await store.insert(issues);
+    await store.insert(
+      [...blocksWithEvents.values()].map(
+        (b) =>
+          new IndexedBlock({
+            id: indexedBlockId(b.height),
+            height: b.height,
+            hash: b.hash,
+            timestamp: new Date(b.timestamp),
+          }),
+      ),
+    );
+    const status = statusWrite();
+    if (status) await store.upsert(status);
+  };
+}
+
+function toGap(g: SeqGap): Gap {
+  return { from: g.fromSeq, to: g.toSeq };
+}
+
+/**
+ * An election whose ElectionCreated precedes START_BLOCK: its window and choice count are read
+ * from the contract's storage at this block; its metadata (only hashed on chain) is unknown.
+ */
+async function placeholderElection(ctx: Context, contract: string, id: bigint, item: Item): Promise<Election> {
+  const election = newElection(id.toString());
+  const registryAt = new registry.Contract(ctx, item.block, contract);
+  let stored: Awaited<ReturnType<registry.Contract["getElection"]>> | undefined;
+  let metadataHash = "";
+  try {
+    stored = await registryAt.getElection(id);
+    metadataHash = await registryAt.metadataHash(id);
+  } catch (error) {
+    ctx.log.warn(`election ${id}: not readable from the contract at block ${item.block.height}: ${String(error)}`);
+  }
+  const at = new Date(item.block.timestamp);
+  election.choiceCount = stored?.choiceCount ?? 0;
+  election.tally = new Array(election.choiceCount).fill(0);
+  election.opensAt = stored ? seconds(stored.opensAt) : new Date(0);
+  election.closesAt = stored ? seconds(stored.closesAt) : new Date(8.64e15);
+  election.scheduledClosesAt = election.closesAt;
+  election.recordUntil = stored ? seconds(stored.recordUntil) : new Date(8.64e15);
+  election.metadataHash = metadataHash.toLowerCase();
+  election.metadataError =
+    "ElectionCreated was not seen (it precedes START_BLOCK): the metadata is unknown; window and choice count come from the contract's storage";
+  election.createdAtBlock = item.block.height;
+  election.createdAt = at;
+  election.createdTx = item.txHash;
+  return election;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { runIndexerCli } = await import("./runner.js");
+  await runIndexerCli(createBatchHandler);
+}

@@ -1,0 +1,263 @@
+/**
+ * Runs the processor with the batch handler, and keeps the database honest about the chain.
+ *
+ * This is EvmBatchProcessor.run() (evm-processor 1.27.3) taken apart, for three reasons:
+ * - run() ends the process on any error (process.exit), so nothing could check, after a crash,
+ *   whether the chain was reorganised below the finality depth (reorg.ts); here the Runner's
+ *   error comes back, the stored chain is checked, and the processor starts again or stops with
+ *   an error that names the block and the recovery command;
+ * - over HTTP the processor polls only the head's height, so a replacement chain of equal height
+ *   is not noticed until the chain grows; here the head's hash is polled too (pollHeads);
+ * - its metrics server should bind one interface and be started once across restarts.
+ * The internals used (getBatchRequests, getHotDataSource, getChain, getChainRpcClient,
+ * getPrometheusServer, getLogger; the data source's `rpc` and `polling`) exist in 1.27.3, which
+ * package.json pins; runner.test.ts fails if they change.
+ */
+import { createLogger, type Logger } from "@subsquid/logger";
+import type { RpcClient } from "@subsquid/rpc-client";
+import { Runner } from "@subsquid/util-internal-processor-tools";
+import { NonRetryableError, VeritallyError } from "@veritally/contracts";
+import pg from "pg";
+import { type IndexerConfig, loadIndexerConfig } from "./config.js";
+import { redactUrl } from "./database-url.js";
+import { applyMigrations, createIndexerDatabase } from "./db.js";
+import type { createBatchHandler } from "./main.js";
+import { createProcessor, type Processor } from "./processor.js";
+import {
+  ChainMismatchError,
+  DeepReorgError,
+  deepReorgMessage,
+  findDivergence,
+  recordHalt,
+  rollbackTo,
+} from "./reorg.js";
+
+interface Head {
+  height: number;
+  hash?: string;
+}
+
+interface DataSourceInternals {
+  rpc: { client: RpcClient };
+  polling(cb: (head: Head) => Promise<void>, isEnd: () => boolean): Promise<void>;
+}
+
+interface ProcessorInternals {
+  getBatchRequests(): unknown;
+  getHotDataSource(): DataSourceInternals;
+  getChain(): unknown;
+  getChainRpcClient(): RpcClient;
+  getPrometheusServer(): { serve(): Promise<unknown> };
+  getLogger(): Logger;
+}
+
+export function processorInternals(processor: Processor): ProcessorInternals {
+  const internals = processor as unknown as ProcessorInternals;
+  for (const name of [
+    "getBatchRequests",
+    "getHotDataSource",
+    "getChain",
+    "getChainRpcClient",
+    "getPrometheusServer",
+    "getLogger",
+  ] as const) {
+    if (typeof internals[name] !== "function") {
+      throw new NonRetryableError(
+        "processor_internals_changed",
+        `@subsquid/evm-processor has no ${name}() any more: runner.ts is written for 1.27.3`,
+      );
+    }
+  }
+  return internals;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function isConsistencyError(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    Boolean((error as { __sqd_data_consistency_error?: boolean }).__sqd_data_consistency_error)
+  );
+}
+
+/**
+ * The HTTP head poll, with the head's hash: an equal-height replacement has a new hash, and the
+ * processor's hot-block navigation (which compares hashes when it has them) then rolls it in.
+ */
+export function pollHeads(source: DataSourceInternals, intervalMs: number): DataSourceInternals["polling"] {
+  return async (navigate, isEnd) => {
+    let previous: Head | undefined;
+    while (!isEnd()) {
+      const started = Date.now();
+      const latest = await source.rpc.client.call<{ number: string; hash: string } | null>("eth_getBlockByNumber", [
+        "latest",
+        false,
+      ]);
+      if (latest) {
+        const head = { height: Number(BigInt(latest.number)), hash: latest.hash };
+        if (!previous || head.height > previous.height || head.hash !== previous.hash) {
+          previous = head;
+          for (let attempt = 0; attempt < 100; attempt++) {
+            try {
+              await navigate(head);
+              break;
+            } catch (error) {
+              // The node answered for a block it cannot serve yet (or no longer): ask again.
+              if (!isConsistencyError(error)) throw error;
+              await sleep(100);
+            }
+          }
+        }
+      }
+      await sleep(Math.max(0, intervalMs - (Date.now() - started)));
+    }
+  };
+}
+
+/** One indexer per database: a session advisory lock held while it runs. */
+const LOCK_KEY = "veritally_indexer";
+
+export async function lockDatabase(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const got = await client.query<{ ok: boolean }>("select pg_try_advisory_lock(hashtext($1)) as ok", [LOCK_KEY]);
+  if (!got.rows[0]?.ok) {
+    await client.end();
+    throw new NonRetryableError(
+      "indexer_already_running",
+      `another indexer (or a reindex) is using ${redactUrl(url)}; stop it first`,
+    );
+  }
+  return client;
+}
+
+/** Refuses a database that holds another contract's (or chain's, or start block's) record. */
+async function checkIdentity(client: pg.ClientBase, config: IndexerConfig): Promise<void> {
+  const row = (
+    await client.query<{ chain_id: number; contract_address: string; start_block: number }>(
+      "select chain_id, contract_address, start_block from indexer_status where id = 'status'",
+    )
+  ).rows[0];
+  if (!row) return;
+  const differs: string[] = [];
+  if (row.chain_id !== config.chainId) differs.push(`chain ${row.chain_id}, not ${config.chainId}`);
+  if (row.contract_address !== config.contractAddress)
+    differs.push(`contract ${row.contract_address}, not ${config.contractAddress}`);
+  if (row.start_block !== config.startBlock) differs.push(`start block ${row.start_block}, not ${config.startBlock}`);
+  if (differs.length) {
+    throw new NonRetryableError(
+      "database_holds_other_record",
+      `${redactUrl(config.databaseUrl)} holds the record of ${differs.join(", ")}. Use another database (DB_URL), ` +
+        "or empty this one with `npm run reindex -w indexer -- --reset` (same environment).",
+    );
+  }
+}
+
+export type HandlerFactory = typeof createBatchHandler;
+
+export interface RunOptions {
+  log?: Logger;
+}
+
+/** Runs until the process ends; throws DeepReorgError (REORG_RECOVERY=stop) or a NonRetryableError. */
+export async function runIndexer(
+  config: IndexerConfig,
+  createHandler: HandlerFactory,
+  options: RunOptions = {},
+): Promise<void> {
+  const log = options.log ?? createLogger("veritally:indexer");
+  await applyMigrations(config.databaseUrl, (line) => log.info(line));
+  const lock = await lockDatabase(config.databaseUrl);
+  try {
+    await checkIdentity(lock, config);
+    const processor = createProcessor(config);
+    const internals = processorInternals(processor);
+    const rpc = internals.getChainRpcClient();
+    const source = internals.getHotDataSource();
+    if (!config.rpcUrl.startsWith("ws")) source.polling = pollHeads(source, config.headPollMs);
+    const prometheus = internals.getPrometheusServer();
+    const serve = prometheus.serve.bind(prometheus);
+    let serving: Promise<unknown> | undefined;
+    prometheus.serve = () => {
+      serving ??= serve();
+      return serving;
+    };
+    const handler = createHandler(config);
+    const processorLog = internals.getLogger();
+    const mappingLog = processorLog.child("mapping");
+    let failures = 0;
+
+    for (;;) {
+      const divergence = await findDivergence(lock, rpc);
+      if (divergence) {
+        const message = deepReorgMessage(divergence, config.finalityConfirmation);
+        if (config.reorgRecovery === "rollback") {
+          log.warn(`${message} REORG_RECOVERY=rollback: rolling back to block ${divergence.ancestor}`);
+          await rollbackTo(lock, rpc, divergence.ancestor);
+          log.warn(`rolled back to block ${divergence.ancestor}; re-reading from block ${divergence.ancestor + 1}`);
+        } else {
+          await recordHalt(lock, divergence, message);
+          throw new DeepReorgError(divergence, config.finalityConfirmation);
+        }
+      }
+      const database = createIndexerDatabase(config.databaseUrl);
+      const started = Date.now();
+      try {
+        await new Runner({
+          database,
+          requests: internals.getBatchRequests() as never,
+          hotDataSource: source as never,
+          allBlocksAreFinal: config.finalityConfirmation === 0,
+          prometheus: prometheus as never,
+          log: processorLog,
+          process(store, batch) {
+            return handler({
+              _chain: internals.getChain() as never,
+              log: mappingLog,
+              store,
+              blocks: batch.blocks as never,
+              isHead: batch.isHead,
+            });
+          },
+        }).run();
+        return;
+      } catch (error) {
+        if (error instanceof NonRetryableError) throw error;
+        if (Date.now() - started > 60_000) failures = 0;
+        failures += 1;
+        if (failures > 8 && !(error instanceof ChainMismatchError)) throw error;
+        log.warn(
+          `processor stopped (${(error as Error).message}); checking the stored chain against the chain and starting again`,
+        );
+        await sleep(error instanceof ChainMismatchError ? 0 : Math.min(10_000, 100 * 2 ** failures));
+      } finally {
+        await database.disconnect().catch(() => {});
+      }
+    }
+  } finally {
+    await lock.end().catch(() => {});
+  }
+}
+
+/** `npm run process -w indexer`: exit 0 never (it follows the chain), 1 on error, 3 on a deep reorg. */
+export async function runIndexerCli(createHandler: HandlerFactory): Promise<void> {
+  const log = createLogger("veritally:indexer");
+  try {
+    const config = await loadIndexerConfig();
+    log.info(
+      `indexing VoteRegistry ${config.contractAddress} on chain ${config.chainId} from block ${config.startBlock} ` +
+        `(${config.source}) via ${new URL(config.rpcUrl).origin} into ${redactUrl(config.databaseUrl)}; ` +
+        `finality ${config.finalityConfirmation} blocks, head poll ${config.headPollMs} ms, gas fields ${config.gasFields ? "on" : "off"}`,
+    );
+    await runIndexer(config, createHandler, { log });
+    process.exit(0);
+  } catch (error) {
+    if (error instanceof DeepReorgError) {
+      log.fatal(error.message);
+      process.exit(3);
+    }
+    if (error instanceof VeritallyError) log.fatal(error.message);
+    else log.fatal(error as Error);
+    process.exit(1);
+  }
+}

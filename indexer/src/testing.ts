@@ -1,0 +1,204 @@
+/**
+ * Shared setup for the indexer's tests and its benchmark: a local chain with VoteRegistry
+ * deployed, elections and votes recorded through the typed binding, and the indexer and GraphQL
+ * server started as the child processes an operator would start.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { LOCAL_ACCOUNTS, type VoteRegistryContract } from "@veritally/contracts";
+import { createElection, deployVoteRegistry } from "@veritally/contracts/deploy";
+import type { Deployment } from "@veritally/contracts/deployment";
+import { type LocalNode, startLocalNode } from "@veritally/contracts/local-node";
+import { type JsonRpcProvider, NonceManager, Wallet } from "ethers";
+
+export const indexerRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+export interface TestChain {
+  node: LocalNode;
+  provider: JsonRpcProvider;
+  deployment: Deployment;
+  /** Connected as the relayer (recorder and election manager). */
+  registry: VoteRegistryContract;
+  stop(): Promise<void>;
+}
+
+/** blockMs: 0 one block per transaction; -1 blocks only on evm_mine (the test decides). */
+export async function startTestChain(options: { blockMs?: number } = {}): Promise<TestChain> {
+  const node = await startLocalNode({ blockMs: options.blockMs ?? 0 });
+  try {
+    const provider = node.provider;
+    const deployer = new NonceManager(new Wallet(LOCAL_ACCOUNTS.deployer.privateKey, provider));
+    const relayer = new NonceManager(new Wallet(LOCAL_ACCOUNTS.relayer.privateKey, provider));
+    const mine = options.blockMs === -1 ? startAutoMiner(provider) : undefined;
+    try {
+      const { deployment, registry } = await deployVoteRegistry({ deployer, relayer: LOCAL_ACCOUNTS.relayer.address });
+      return {
+        node,
+        provider,
+        deployment,
+        registry: registry.connect(relayer) as VoteRegistryContract,
+        stop: () => node.stop(),
+      };
+    } finally {
+      mine?.stop();
+    }
+  } catch (error) {
+    await node.stop();
+    throw error;
+  }
+}
+
+/** While deploying on a chain that mines only on request: mine every 20 ms. */
+function startAutoMiner(provider: JsonRpcProvider) {
+  const timer = setInterval(() => {
+    provider.send("evm_mine", []).catch(() => {});
+  }, 20);
+  return { stop: () => clearInterval(timer) };
+}
+
+export async function chainTime(provider: JsonRpcProvider): Promise<number> {
+  const block = await provider.getBlock("latest");
+  if (!block) throw new Error("no latest block");
+  return block.timestamp;
+}
+
+export interface ElectionSpec {
+  electionId: number;
+  choices?: string[];
+  title?: string;
+  /** Seconds from the chain's current time. */
+  closesIn?: number;
+  graceSeconds?: number;
+}
+
+export async function openElection(chain: TestChain, spec: ElectionSpec): Promise<void> {
+  const now = await chainTime(chain.provider);
+  const closesAt = now + (spec.closesIn ?? 3600);
+  await createElection(chain.registry, {
+    electionId: spec.electionId,
+    metadata: {
+      title: spec.title ?? `Election ${spec.electionId}`,
+      description: "test election",
+      choices: spec.choices ?? ["Yes", "No", "Abstain"],
+    },
+    opensAt: now - 60,
+    closesAt,
+    recordUntil: closesAt + (spec.graceSeconds ?? 3600),
+  });
+}
+
+export interface RecordedVote {
+  seq: bigint;
+  ref: string;
+  choice: number;
+  voteHash: string;
+}
+
+export function makeVotes(firstSeq: bigint, count: number, choice: (i: number) => number): RecordedVote[] {
+  return Array.from({ length: count }, (_, i) => ({
+    seq: firstSeq + BigInt(i),
+    ref: `0x${randomBytes(16).toString("hex")}`,
+    choice: choice(i),
+    voteHash: `0x${randomBytes(32).toString("hex")}`,
+  }));
+}
+
+/** Sends one recordVoteBatch; waits for its receipt unless wait is false. */
+export async function recordBatch(
+  chain: TestChain,
+  electionId: number,
+  votes: RecordedVote[],
+  options: { wait?: boolean } = {},
+): Promise<{ hash: string; blockNumber?: number }> {
+  const first = votes[0];
+  if (!first) throw new Error("empty batch");
+  const tx = await chain.registry.recordVoteBatch(
+    electionId,
+    first.seq,
+    votes.map((v) => v.ref),
+    votes.map((v) => v.choice),
+    votes.map((v) => v.voteHash),
+  );
+  if (options.wait === false) return { hash: tx.hash };
+  const receipt = await tx.wait();
+  return { hash: tx.hash, blockNumber: receipt?.blockNumber };
+}
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+  intervalMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== null && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export interface ChildHandle {
+  process: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+/** Runs an indexer entry point (src/main.ts, src/graphql.ts, …) as a child process, as npm would. */
+export function spawnIndexerProcess(entry: string, env: Record<string, string>, args: string[] = []): ChildHandle {
+  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+    cwd: indexerRoot,
+    env: { ...process.env, SQD_DEBUG: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let text = "";
+  const collect = (chunk: Buffer) => {
+    text += chunk.toString();
+    if (text.length > 400_000) text = text.slice(-200_000);
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return {
+    process: child,
+    output: () => text,
+    exited,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export function indexerEnv(
+  chain: TestChain,
+  databaseUrl: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    RPC_URL: chain.node.rpcUrl,
+    CONTRACT_ADDRESS: chain.deployment.address,
+    START_BLOCK: String(chain.deployment.deploymentBlock),
+    DB_URL: databaseUrl,
+    FINALITY_CONFIRMATION: "5",
+    HEAD_POLL_MS: "50",
+    ...extra,
+  };
+}
