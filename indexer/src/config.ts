@@ -39,6 +39,8 @@ export interface GraphqlConfig {
   databaseUrl: string;
   host: string;
   port: number;
+  /** Refuse queries whose result might exceed this many nodes (lists then need `limit`); 0: no limit. */
+  maxResponseNodes: number;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -173,5 +175,6 @@ export function loadGraphqlConfig(env: NodeJS.ProcessEnv = process.env): Graphql
     databaseUrl: databaseUrlFromEnv(env),
     host: env.GQL_HOST?.trim() || "127.0.0.1",
     port: integer(env, "GQL_PORT", 4350),
+    maxResponseNodes: integer(env, "GQL_MAX_RESPONSE_NODES", 100_000),
   };
 }

@@ -41,7 +41,8 @@ export async function ensureDatabase(url: string): Promise<void> {
       await client.query(`create database ${pg.escapeIdentifier(name)}`);
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === "42P04") return; // created by someone else meanwhile
+      // Created by someone else meanwhile (42P04, or 23505 when both inserted into pg_database at once).
+      if (code === "42P04" || code === "23505") return;
       throw new NonRetryableError(
         "database_create_failed",
         `database ${name} does not exist and could not be created: ${(error as Error).message}`,
@@ -70,14 +71,22 @@ export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions>
 /** Applies the pending migrations of db/migrations in one transaction; returns their names. */
 export async function applyMigrations(url: string, log: (line: string) => void = () => {}): Promise<string[]> {
   await ensureDatabase(url);
-  const source = new DataSource(dataSourceOptions(url));
-  await source.initialize();
+  // The processor and the GraphQL server both migrate at start, possibly at the same moment.
+  const lock = new pg.Client({ connectionString: url });
+  await lock.connect();
   try {
-    const applied = await source.runMigrations({ transaction: "all" });
-    for (const m of applied) log(`applied migration ${m.name}`);
-    return applied.map((m) => m.name);
+    await lock.query("select pg_advisory_lock(hashtext('veritally_indexer_migrations'))");
+    const source = new DataSource(dataSourceOptions(url));
+    await source.initialize();
+    try {
+      const applied = await source.runMigrations({ transaction: "all" });
+      for (const m of applied) log(`applied migration ${m.name}`);
+      return applied.map((m) => m.name);
+    } finally {
+      await source.destroy().catch(() => {});
+    }
   } finally {
-    await source.destroy().catch(() => {});
+    await lock.end().catch(() => {});
   }
 }
 

@@ -4,6 +4,7 @@
  * port to Node's listen() as it is, which takes {port, host}.
  */
 
+import { pathToFileURL } from "node:url";
 import { Server } from "@subsquid/graphql-server/lib/server.js";
 import { createLogger } from "@subsquid/logger";
 import { VeritallyError } from "@veritally/contracts";
@@ -26,7 +27,7 @@ export async function startGraphqlServer(config: GraphqlConfig): Promise<Running
     log: createLogger("sqd:graphql-server"),
     maxRequestSizeBytes: 256 * 1024,
     maxRootFields: 20,
-    maxResponseNodes: 100_000,
+    maxResponseNodes: config.maxResponseNodes || undefined,
     sqlStatementTimeout: 10_000,
   });
   (server as unknown as { port(): unknown }).port = () => ({ port: config.port, host: config.host });
@@ -51,7 +52,5 @@ export async function runGraphqlCli(): Promise<void> {
     process.exit(1);
   }
 }
-
-import { pathToFileURL } from "node:url";
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runGraphqlCli();

@@ -58,6 +58,11 @@ function startAutoMiner(provider: JsonRpcProvider) {
   return { stop: () => clearInterval(timer) };
 }
 
+/** The chain's height now (ethers' getBlockNumber() may answer from a cache). */
+export async function headHeight(provider: JsonRpcProvider): Promise<number> {
+  return Number(BigInt(await provider.send("eth_blockNumber", [])));
+}
+
 export async function chainTime(provider: JsonRpcProvider): Promise<number> {
   const block = await provider.getBlock("latest");
   if (!block) throw new Error("no latest block");
