@@ -1,0 +1,29 @@
+import fp from "fastify-plugin";
+import { requireApiSecrets } from "../config.js";
+import { createApiKeyVerifier } from "../services/api-keys.js";
+import { createControl } from "../services/control.js";
+import { createElectionDirectory } from "../services/elections.js";
+import { createVoteWriter } from "../services/vote-writer.js";
+import { createVoteService } from "../services/votes.js";
+
+/** The API's services as `app.services`. */
+export default fp(
+  async (app) => {
+    const { voterIdSecret } = requireApiSecrets(app.config);
+    const keys = createApiKeyVerifier(app.db, app.config.apiKeyCacheMs);
+    const elections = createElectionDirectory(app.db, app.chain.registry, app.config.electionCacheMs);
+    const control = createControl(app.db, app.config.electionCacheMs);
+    const writer = createVoteWriter(app.db, { maxConcurrent: Math.max(1, Math.floor(app.config.dbPoolMax / 4)) });
+    const votes = createVoteService({
+      db: app.db,
+      writer,
+      elections,
+      control,
+      chainId: app.chain.chainId,
+      registryAddress: app.chain.registryAddress,
+      voterIdSecret,
+    });
+    app.decorate("services", { keys, elections, control, writer, votes });
+  },
+  { name: "services", dependencies: ["config", "db", "chain"] },
+);

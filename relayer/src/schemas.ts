@@ -1,0 +1,163 @@
+/** Request and response schemas (TypeBox): validation, types and the OpenAPI document at once. */
+import { Type } from "typebox";
+
+export const ErrorBody = Type.Object(
+  { error: Type.Object({ code: Type.String(), message: Type.String() }) },
+  { $id: "ErrorBody", description: "Every error answer has this shape." },
+);
+export const errorRef = Type.Ref("ErrorBody");
+export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorRef]));
+
+export const DecimalId = Type.String({
+  pattern: "^[0-9]{1,78}$",
+  description: "uint256 as a decimal string",
+  examples: ["1"],
+});
+
+export const Authorization = Type.String({ description: "Bearer <API key>" });
+
+export const VoteParams = Type.Object({ electionId: DecimalId }, { additionalProperties: false });
+export const VoteHeaders = Type.Object({
+  authorization: Type.Optional(Authorization),
+  "idempotency-key": Type.Optional(
+    Type.String({
+      pattern: "^[\\x21-\\x7e]{1,255}$",
+      description: "Makes a retried request return the first answer; the same key with another body is refused (422).",
+    }),
+  ),
+});
+export const VoteBody = Type.Object(
+  {
+    voterId: Type.String({
+      minLength: 1,
+      maxLength: 256,
+      description: "The voter's identifier at the front end; stored only as HMAC-SHA256 with a server secret.",
+    }),
+    choice: Type.Integer({ minimum: 0, maximum: 65535, description: "Index of the chosen option, from 0." }),
+  },
+  { additionalProperties: false },
+);
+export const VoteAccepted = Type.Object({
+  electionId: Type.String(),
+  ref: Type.String({ description: "Human form of the 16-byte ref (Crockford base32 with a check character)." }),
+  refHex: Type.String({ description: "The ref as on chain (bytes16)." }),
+  receipt: Type.String({
+    description:
+      "The voter's receipt secret (human form). Shown once; the relayer keeps it only for an Idempotency-Key retry window.",
+  }),
+  voteHash: Type.String(),
+  status: Type.Literal("queued"),
+  statusUrl: Type.String(),
+});
+
+export const RefParams = Type.Object(
+  { ref: Type.String({ minLength: 1, maxLength: 80, description: "Human form or 0x hex" }) },
+  { additionalProperties: false },
+);
+export const VoteStatusBody = Type.Object({
+  ref: Type.String(),
+  electionId: Type.String(),
+  status: Type.Union([
+    Type.Literal("queued"),
+    Type.Literal("batched"),
+    Type.Literal("submitted"),
+    Type.Literal("included"),
+    Type.Literal("confirmed"),
+    Type.Literal("failed"),
+  ]),
+  reason: Type.Union([Type.String(), Type.Null()], { description: "Why the vote failed." }),
+  waiting: Type.Union([Type.String(), Type.Null()], {
+    description: "Why a queued or batched vote is not sent yet (fee_cap, submission_paused, contract_paused, ...).",
+  }),
+  seq: Type.Union([Type.String(), Type.Null()]),
+  txHash: Type.Union([Type.String(), Type.Null()]),
+  blockNumber: Type.Union([Type.Integer(), Type.Null()]),
+  confirmations: Type.Integer(),
+  acceptedAt: Type.String(),
+});
+
+export const ElectionIdParams = Type.Object({ electionId: DecimalId }, { additionalProperties: false });
+export const CreateElectionBody = Type.Object(
+  {
+    electionId: Type.Optional(DecimalId),
+    metadata: Type.Object(
+      {
+        title: Type.String(),
+        description: Type.Optional(Type.String()),
+        choices: Type.Array(Type.String()),
+      },
+      { additionalProperties: false, description: "Emitted on chain in ElectionCreated; the portal labels with it." },
+    ),
+    opensAt: Type.String({ format: "date-time" }),
+    closesAt: Type.String({ format: "date-time" }),
+    recordUntil: Type.String({
+      format: "date-time",
+      description: "Recording stays open until then, so votes accepted just before closesAt reach the chain.",
+    }),
+  },
+  { additionalProperties: false },
+);
+export const ElectionBody = Type.Object({
+  electionId: Type.String(),
+  source: Type.String(),
+  state: Type.String(),
+  intake: Type.Object({ open: Type.Boolean(), code: Type.Union([Type.String(), Type.Null()]) }),
+  choiceCount: Type.Integer(),
+  opensAt: Type.String(),
+  closesAt: Type.String(),
+  recordUntil: Type.String(),
+  closedAt: Type.Union([Type.String(), Type.Null()]),
+  chainClosed: Type.Boolean(),
+  intakePaused: Type.Boolean(),
+  failureReason: Type.Union([Type.String(), Type.Null()]),
+  metadata: Type.Unknown(),
+  statusUrl: Type.String(),
+});
+
+export const ClientIdParams = Type.Object(
+  { clientId: Type.String({ pattern: "^[0-9]{1,18}$" }) },
+  { additionalProperties: false },
+);
+export const KeyParams = Type.Object(
+  { clientId: Type.String({ pattern: "^[0-9]{1,18}$" }), keyId: Type.String({ pattern: "^[0-9a-f]{16}$" }) },
+  { additionalProperties: false },
+);
+export const CreateClientBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100, pattern: "^[\\x20-\\x7e]+$" }),
+    rateLimitPerMinute: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
+  },
+  { additionalProperties: false },
+);
+export const ApiKeyBody = Type.Object({
+  keyId: Type.String(),
+  key: Type.String({ description: "Shown once; only its hash is stored." }),
+  createdAt: Type.String(),
+});
+export const ClientBody = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  rateLimitPerMinute: Type.Union([Type.Integer(), Type.Null()]),
+  webhookUrl: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String(),
+  keys: Type.Array(
+    Type.Object({
+      keyId: Type.String(),
+      createdAt: Type.String(),
+      revokedAt: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+});
+export const WebhookBody = Type.Object(
+  { url: Type.String({ minLength: 8, maxLength: 2000 }) },
+  { additionalProperties: false },
+);
+export const WebhookSet = Type.Object({
+  url: Type.String(),
+  secret: Type.String({ description: "HMAC-SHA256 key of the Veritally-Signature header; shown once." }),
+});
+export const ControlBody = Type.Object({
+  intakePaused: Type.Boolean(),
+  submissionPaused: Type.Boolean(),
+  updatedAt: Type.String(),
+});
