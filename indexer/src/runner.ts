@@ -42,12 +42,17 @@ interface DataSourceInternals {
   polling(cb: (head: Head) => Promise<void>, isEnd: () => boolean): Promise<void>;
 }
 
+interface PrometheusInternals {
+  serve(): Promise<unknown>;
+  registry: { getMetricsAsArray(): { name: string }[]; removeSingleMetric(name: string): void };
+}
+
 interface ProcessorInternals {
   getBatchRequests(): unknown;
   getHotDataSource(): DataSourceInternals;
   getChain(): unknown;
   getChainRpcClient(): RpcClient;
-  getPrometheusServer(): { serve(): Promise<unknown> };
+  getPrometheusServer(): PrometheusInternals;
   getLogger(): Logger;
 }
 
@@ -199,6 +204,10 @@ export async function runIndexer(
           await recordHalt(lock, divergence, message);
           throw new DeepReorgError(divergence, config.finalityConfirmation);
         }
+      }
+      // Each Runner registers its progress gauges; those of the one before go first.
+      for (const metric of prometheus.registry.getMetricsAsArray()) {
+        if (metric.name.startsWith("sqd_processor_")) prometheus.registry.removeSingleMetric(metric.name);
       }
       const database = createIndexerDatabase(config.databaseUrl);
       const started = Date.now();

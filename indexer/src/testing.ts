@@ -21,6 +21,8 @@ export interface TestChain {
   deployment: Deployment;
   /** Connected as the relayer (recorder and election manager). */
   registry: VoteRegistryContract;
+  /** After evm_revert: the signers forget the nonces of the abandoned chain. */
+  resetNonces(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -39,6 +41,12 @@ export async function startTestChain(options: { blockMs?: number } = {}): Promis
         provider,
         deployment,
         registry: registry.connect(relayer) as VoteRegistryContract,
+        resetNonces: async () => {
+          // ethers answers a repeated request from a 250 ms cache: let the abandoned chain's nonce expire.
+          await new Promise((r) => setTimeout(r, 300));
+          deployer.reset();
+          relayer.reset();
+        },
         stop: () => node.stop(),
       };
     } finally {
@@ -50,7 +58,26 @@ export async function startTestChain(options: { blockMs?: number } = {}): Promis
   }
 }
 
-/** While deploying on a chain that mines only on request: mine every 20 ms. */
+/** On a chain that mines only on request: runs `action` while a block is mined every 20 ms. */
+export async function withAutoMine<T>(chain: TestChain, action: () => Promise<T>): Promise<T> {
+  const miner = startAutoMiner(chain.provider);
+  try {
+    return await action();
+  } finally {
+    miner.stop();
+  }
+}
+
+/** Mines one block holding what was sent before (on a chain that mines only on request). */
+export async function mineBlock(chain: TestChain): Promise<{ number: number; hash: string }> {
+  await chain.provider.send("evm_mine", []);
+  const block = (await chain.provider.send("eth_getBlockByNumber", ["latest", false])) as {
+    number: string;
+    hash: string;
+  };
+  return { number: Number(BigInt(block.number)), hash: block.hash };
+}
+
 function startAutoMiner(provider: JsonRpcProvider) {
   const timer = setInterval(() => {
     provider.send("evm_mine", []).catch(() => {});

@@ -1,0 +1,265 @@
+/**
+ * Reorganisations, driven with evm_snapshot / evm_revert on a Hardhat node that mines only when
+ * told: a longer replacement within the finality depth, a replacement of equal height (which
+ * head-height polling alone would not notice), and replacements deeper than the finality depth,
+ * where the indexer stops naming the block and the recovery command, or rolls back by itself.
+ */
+import pg from "pg";
+import { afterAll, afterEach, describe, expect, test } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../test-helpers/postgres.js";
+import { verifyDerived } from "./recompute.js";
+import {
+  type ChildHandle,
+  indexerEnv,
+  makeVotes,
+  mineBlock,
+  openElection,
+  type RecordedVote,
+  recordBatch,
+  spawnIndexerProcess,
+  startTestChain,
+  type TestChain,
+  waitFor,
+  withAutoMine,
+} from "./testing.js";
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
+});
+afterAll(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
+});
+
+interface Setup {
+  chain: TestChain;
+  db: TestDatabase;
+  client: pg.Client;
+  env: Record<string, string>;
+  start(extra?: Record<string, string>): ChildHandle;
+}
+
+async function setup(finality: number, extra: Record<string, string> = {}): Promise<Setup> {
+  const chain = await startTestChain({ blockMs: -1 });
+  cleanups.push(() => chain.stop());
+  const db = await createTestDatabase("reorg");
+  cleanups.push(() => db.drop());
+  await withAutoMine(chain, () => openElection(chain, { electionId: 1, choices: ["A", "B", "C"] }));
+  const env = indexerEnv(chain, db.url, { FINALITY_CONFIRMATION: String(finality), ...extra });
+  const start = (more: Record<string, string> = {}) => {
+    const child = spawnIndexerProcess("src/main.ts", { ...env, ...more });
+    cleanups.push(() => child.stop());
+    return child;
+  };
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  cleanups.push(() => client.end());
+  return { chain, db, client, env, start };
+}
+
+async function mineVotes(chain: TestChain, votes: RecordedVote[] | null): Promise<{ number: number; hash: string }> {
+  if (votes) await recordBatch(chain, 1, votes, { wait: false });
+  return mineBlock(chain);
+}
+
+async function snapshot(chain: TestChain): Promise<string> {
+  return chain.provider.send("evm_snapshot", []);
+}
+
+async function revert(chain: TestChain, id: string): Promise<void> {
+  expect(await chain.provider.send("evm_revert", [id])).toBe(true);
+  await chain.resetNonces();
+}
+
+async function rows(client: pg.Client, sql: string, params: unknown[] = []) {
+  return (await client.query(sql, params)).rows;
+}
+
+async function waitForTotal(client: pg.Client, total: number, timeoutMs = 30_000): Promise<void> {
+  await waitFor(
+    `election 1 at ${total} votes`,
+    async () => {
+      const [e] = await rows(client, "select total_votes from election where id = '1'").catch(() => []);
+      return e?.total_votes === total;
+    },
+    timeoutMs,
+  );
+}
+
+/** The database holds exactly `votes` (by seq, ref and choice), all from blocks on the chain now. */
+async function expectExactly(s: Setup, votes: RecordedVote[]): Promise<void> {
+  const stored = await rows(s.client, "select seq, ref, choice from vote where election_id = '1' order by seq");
+  expect(stored.map((v) => [BigInt(v.seq), v.ref, v.choice])).toEqual(votes.map((v) => [v.seq, v.ref, v.choice]));
+  const blocks = await rows(
+    s.client,
+    `select block_number, block_hash from vote union select block_number, null from batch
+     union select height, hash from indexed_block`,
+  );
+  for (const b of blocks) {
+    if (!b.block_hash) continue;
+    const onChain = await s.chain.provider.send("eth_getBlockByNumber", [`0x${b.block_number.toString(16)}`, false]);
+    expect(onChain?.hash, `block ${b.block_number}`).toBe(b.block_hash);
+  }
+  const [e] = await rows(s.client, "select tally, total_votes, next_expected_seq from election where id = '1'");
+  expect(e.tally).toEqual([0, 1, 2].map((c) => votes.filter((v) => v.choice === c).length));
+  expect(e.next_expected_seq).toBe(String(votes.length));
+  expect(await verifyDerived(s.client)).toEqual({ ok: true, differences: [] });
+}
+
+describe("within the finality depth", () => {
+  test("a longer replacement chain replaces the abandoned blocks' votes", async () => {
+    const s = await setup(5);
+    s.start();
+    const base = makeVotes(0n, 5, () => 0);
+    await mineVotes(s.chain, base);
+    await waitForTotal(s.client, 5);
+
+    const snap = await snapshot(s.chain);
+    await mineVotes(
+      s.chain,
+      makeVotes(5n, 5, () => 0),
+    );
+    await mineVotes(
+      s.chain,
+      makeVotes(10n, 5, () => 0),
+    );
+    await waitForTotal(s.client, 15);
+
+    await revert(s.chain, snap);
+    const replacement = [...makeVotes(5n, 5, () => 1)];
+    await mineVotes(s.chain, replacement);
+    await mineVotes(s.chain, null);
+    const tail = makeVotes(10n, 2, () => 2);
+    await mineVotes(s.chain, tail);
+    await waitFor("the replacement chain", async () => {
+      const [e] = await rows(s.client, "select tally from election where id = '1'");
+      return JSON.stringify(e?.tally) === JSON.stringify([5, 5, 2]);
+    });
+    await expectExactly(s, [...base, ...replacement, ...tail]);
+  });
+
+  test("a replacement of equal height is noticed without waiting for the next block", async () => {
+    const s = await setup(5);
+    s.start();
+    const base = makeVotes(0n, 3, () => 0);
+    await mineVotes(s.chain, base);
+    await waitForTotal(s.client, 3);
+
+    const snap = await snapshot(s.chain);
+    const abandoned = await mineVotes(
+      s.chain,
+      makeVotes(3n, 2, () => 0),
+    );
+    await waitForTotal(s.client, 5);
+
+    await revert(s.chain, snap);
+    const replacement = makeVotes(3n, 2, () => 2);
+    const replaced = await mineVotes(s.chain, replacement);
+    expect(replaced.number).toBe(abandoned.number);
+    expect(replaced.hash).not.toBe(abandoned.hash);
+    // No further block is mined: only the head's hash has changed.
+    await waitFor(
+      "the replacement block",
+      async () => {
+        const [status] = await rows(s.client, "select head_hash from indexer_status");
+        return status?.head_hash === replaced.hash;
+      },
+      10_000,
+    );
+    await expectExactly(s, [...base, ...replacement]);
+  });
+});
+
+describe("deeper than the finality depth", () => {
+  /** Indexes 1 + 6 blocks of votes, then replaces the last 6 with a longer chain of other votes. */
+  async function deepReorg(s: Setup): Promise<{ kept: RecordedVote[]; replacement: RecordedVote[]; ancestor: number }> {
+    const kept = makeVotes(0n, 3, () => 0);
+    const ancestor = await mineVotes(s.chain, kept);
+    await waitForTotal(s.client, 3);
+    const snap = await snapshot(s.chain);
+    for (let i = 0; i < 6; i++)
+      await mineVotes(
+        s.chain,
+        makeVotes(BigInt(3 + i), 1, () => 0),
+      );
+    await waitForTotal(s.client, 9);
+    await revert(s.chain, snap);
+    const replacement: RecordedVote[] = [];
+    for (let i = 0; i < 8; i++) {
+      const vote = makeVotes(BigInt(3 + i), 1, () => 1);
+      replacement.push(...vote);
+      await mineVotes(s.chain, vote);
+    }
+    return { kept, replacement, ancestor: ancestor.number };
+  }
+
+  test("REORG_RECOVERY=stop: stops naming the block and the recovery command, which then repairs the database", async () => {
+    const s = await setup(2);
+    const indexer = s.start();
+    const { kept, replacement, ancestor } = await deepReorg(s);
+
+    const code = await Promise.race([indexer.exited, new Promise((r) => setTimeout(() => r("still running"), 30_000))]);
+    expect(code, indexer.output().slice(-3000)).toBe(3);
+    const message = indexer.output();
+    expect(message).toMatch(/reorganised deeper than FINALITY_CONFIRMATION=2/);
+    expect(message).toMatch(new RegExp(`indexed block ${ancestor + 1} \\(0x[0-9a-f]{64}\\) is no longer on the chain`));
+    expect(message).toContain(`npm run reindex -w indexer -- --from-block ${ancestor + 1}`);
+    const [status] = await rows(s.client, "select error, error_block from indexer_status");
+    expect(status.error_block).toBe(ancestor + 1);
+    expect(status.error).toContain(`--from-block ${ancestor + 1}`);
+
+    // Until someone acts, it refuses to start, with the same message (not a bare assertion).
+    const again = s.start();
+    expect(await again.exited).toBe(3);
+    expect(again.output()).toContain(`--from-block ${ancestor + 1}`);
+
+    const reindex = spawnIndexerProcess("src/reindex.ts", s.env, ["--from-block", String(ancestor + 1)]);
+    cleanups.push(() => reindex.stop());
+    expect(await reindex.exited, reindex.output()).toBe(0);
+    expect(reindex.output()).toContain(`rolled back to block ${ancestor}`);
+
+    s.start();
+    await waitForTotal(s.client, kept.length + replacement.length);
+    await expectExactly(s, [...kept, ...replacement]);
+    const [after] = await rows(s.client, "select error from indexer_status");
+    expect(after.error).toBeNull();
+  });
+
+  test("REORG_RECOVERY=rollback: rolls back to the last block still on the chain and carries on", async () => {
+    const s = await setup(2, { REORG_RECOVERY: "rollback" });
+    const indexer = s.start();
+    const { kept, replacement, ancestor } = await deepReorg(s);
+    await waitForTotal(s.client, kept.length + replacement.length).catch((e) => {
+      console.log(indexer.output().slice(-6000));
+      throw e;
+    });
+    await expectExactly(s, [...kept, ...replacement]);
+    expect(indexer.process.exitCode).toBeNull();
+    expect(indexer.output()).toContain(`rolling back to block ${ancestor}`);
+  });
+
+  test("a reorg while the indexer was stopped is found at start", async () => {
+    const s = await setup(2, { REORG_RECOVERY: "rollback" });
+    const indexer = s.start();
+    const kept = makeVotes(0n, 2, () => 0);
+    await mineVotes(s.chain, kept);
+    const snap = await snapshot(s.chain);
+    for (let i = 0; i < 5; i++)
+      await mineVotes(
+        s.chain,
+        makeVotes(BigInt(2 + i), 1, () => 0),
+      );
+    await waitForTotal(s.client, 7);
+    await indexer.stop();
+
+    await revert(s.chain, snap);
+    const replacement = makeVotes(2n, 3, () => 2);
+    for (const vote of replacement) await mineVotes(s.chain, [vote]);
+    for (let i = 0; i < 4; i++) await mineVotes(s.chain, null);
+
+    const restarted = s.start();
+    await waitForTotal(s.client, 5);
+    await expectExactly(s, [...kept, ...replacement]);
+    expect(restarted.output()).toMatch(/reorganised deeper than FINALITY_CONFIRMATION=2/);
+  });
+});
