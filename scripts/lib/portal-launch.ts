@@ -1,0 +1,54 @@
+/** How the start command builds and serves the portal (Astro, @astrojs/node standalone). */
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import type { Deployment } from "@veritally/contracts/deployment";
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name === "dist" || entry.name.startsWith(".")) continue;
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+export function portalEntry(portalRoot: string): string {
+  return path.join(portalRoot, "dist", "server", "entry.mjs");
+}
+
+export async function buildPortalIfStale(portalRoot: string): Promise<void> {
+  const entry = portalEntry(portalRoot);
+  if (existsSync(entry) && statSync(entry).mtimeMs >= newestMtime(portalRoot)) return;
+  execFileSync(process.execPath, [path.join(portalRoot, "node_modules/.bin/astro"), "build"], {
+    cwd: portalRoot,
+    stdio: "ignore",
+  });
+}
+
+export function portalServerArgs(portalRoot: string): string[] {
+  return [portalEntry(portalRoot)];
+}
+
+export function portalEnv(o: {
+  port: number;
+  indexerDb: string;
+  relayerDb: string;
+  relayerUrl: string;
+  adminKeyFile: string;
+  deployment: Deployment;
+  rpcUrl: string;
+}): Record<string, string> {
+  return {
+    HOST: "127.0.0.1",
+    PORT: String(o.port),
+    INDEXER_DATABASE_URL: o.indexerDb,
+    RELAYER_AUDIT_DATABASE_URL: o.relayerDb,
+    RELAYER_URL: o.relayerUrl,
+    RELAYER_ADMIN_KEY_FILE: o.adminKeyFile,
+    CHAIN_ID: String(o.deployment.chainId),
+    REGISTRY_ADDRESS: o.deployment.address,
+    RPC_URL: o.rpcUrl,
+  };
+}

@@ -1,0 +1,340 @@
+/**
+ * The whole local system as one unit: database, chain (resumed from its journal when there is
+ * one), contract and demo election, relayer API and worker, indexer processor and GraphQL server,
+ * portal. `./veritally start` runs it with the default ports; the end-to-end test and the fault
+ * drills run it with free ports and a temporary data folder.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { LOCAL_ACCOUNTS, LOCAL_CHAIN_ID } from "@veritally/contracts";
+import { createElection, deployVoteRegistry } from "@veritally/contracts/deploy";
+import { type Deployment, readDeploymentFile, writeDeployment } from "@veritally/contracts/deployment";
+import { type LocalNode, rpcAnswers, startLocalNode } from "@veritally/contracts/local-node";
+import { indexerProcesses } from "@veritally/indexer/launch";
+import { NonceManager, Wallet } from "ethers";
+import pg from "pg";
+import { type ChainRecorder, readJournal, replayJournal, resetJournal, startChainRecorder } from "./chain-journal.js";
+import { ensureDatabase, type PostgresServer, provisionPostgres } from "./database.js";
+import { createSupervisor, httpOk, type Supervisor, waitUntil } from "./supervisor.js";
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+export interface StackOptions {
+  /** Where the chain journal, secrets, logs and (if needed) the embedded Postgres live. */
+  dataDir: string;
+  /** DATABASE_URL: a Postgres server to use instead of the local one. */
+  databaseUrl?: string | undefined;
+  databaseNames?: { relayer: string; indexer: string };
+  /** A real network instead of the local chain: RPC URL and an existing deployment file. */
+  external?: { rpcUrls: string[]; deploymentFile: string } | undefined;
+  ports: { chain: number; relayer: number; graphql: number; portal: number };
+  blockMs: number;
+  /** Extra environment for the relayer processes (fees, batch sizes, …). */
+  relayerEnv?: Record<string, string>;
+  indexerEnv?: Record<string, string>;
+  withPortal?: boolean;
+  onProgress?: (message: string) => void;
+}
+
+export interface Stack {
+  rpcUrl: string;
+  /** The RPC the relayer and indexer use (the same unless a test puts a proxy in between). */
+  deployment: Deployment;
+  urls: { relayer: string; graphql: string; portal: string | undefined };
+  databases: { relayer: string; indexer: string };
+  adminApiKey: string;
+  node: LocalNode | undefined;
+  supervisor: Supervisor;
+  resumed: boolean;
+  stop(): Promise<void>;
+}
+
+async function secretFile(dir: string, name: string, bytes: number): Promise<string> {
+  const file = path.join(dir, name);
+  if (!existsSync(file)) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFile(file, randomBytes(bytes).toString("base64url"), { mode: 0o600 });
+    await chmod(file, 0o600);
+  }
+  return file;
+}
+
+async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists "${name}" with (force)`);
+  } finally {
+    await client.end();
+  }
+}
+
+interface ChainState {
+  node: LocalNode;
+  recorder: ChainRecorder;
+  resumed: boolean;
+  genesisHash: string;
+}
+
+/** Starts the local chain, replaying the journal when there is one. */
+async function startChain(options: StackOptions, say: (m: string) => void): Promise<ChainState> {
+  const journalDir = path.join(options.dataDir, "chain");
+  const rpcUrl = `http://127.0.0.1:${options.ports.chain}`;
+  if (await rpcAnswers(rpcUrl)) throw new Error(`something already answers JSON-RPC on ${rpcUrl}: stop it first`);
+  let journal = await readJournal(journalDir);
+  // Mine only on request until the saved chain is back; then the chosen block interval.
+  const genesisDate = journal?.genesisDate ?? new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+  const node = await startLocalNode({ port: options.ports.chain, blockMs: -1, genesisDate });
+  try {
+    const genesis = await node.provider.getBlock(0);
+    const genesisHash = genesis?.hash as string;
+    let resumed = false;
+    if (journal && journal.genesisHash === genesisHash && journal.blocks.length > 0) {
+      say(`replaying the saved chain (${journal.blocks.length} blocks)`);
+      await replayJournal(node.provider, journal, (done, total) => say(`  replayed ${done}/${total} blocks`));
+      resumed = true;
+    } else {
+      await resetJournal(journalDir, genesisDate, genesisHash);
+      journal = await readJournal(journalDir);
+    }
+    // Catch the chain's clock up with the wall clock, then mine on the interval.
+    const last = await node.provider.getBlock("latest");
+    const now = Math.floor(Date.now() / 1000);
+    if (last && now > last.timestamp) {
+      await node.provider.send("evm_setNextBlockTimestamp", [now]);
+      await node.provider.send("evm_mine", []);
+    }
+    if (options.blockMs > 0) await node.provider.send("evm_setIntervalMining", [options.blockMs]);
+    else await node.provider.send("evm_setAutomine", [true]);
+    if (!journal) throw new Error("chain journal missing");
+    const recorder = startChainRecorder({
+      dir: journalDir,
+      provider: node.provider,
+      journal,
+      onError: (e) => say(`chain journal: ${e.message}`),
+    });
+    return { node, recorder, resumed, genesisHash };
+  } catch (error) {
+    await node.stop();
+    throw error;
+  }
+}
+
+async function deployLocal(node: LocalNode, deploymentsDir: string, say: (m: string) => void): Promise<Deployment> {
+  const deployer = new NonceManager(new Wallet(LOCAL_ACCOUNTS.deployer.privateKey, node.provider));
+  const { deployment, registry } = await deployVoteRegistry({
+    deployer,
+    relayer: LOCAL_ACCOUNTS.relayer.address,
+    onProgress: (m) => say(`  ${m}`),
+  });
+  await writeDeployment(deployment, deploymentsDir);
+  const now = (await node.provider.getBlock("latest"))?.timestamp ?? Math.floor(Date.now() / 1000);
+  await createElection(registry, {
+    electionId: 1,
+    metadata: {
+      title: "Demo: where should the town spend its 2027 budget?",
+      description: "A demonstration election on the local chain, fed by the vote simulator.",
+      choices: ["Parks", "Library", "Bike lanes", "Schools"],
+    },
+    opensAt: now,
+    closesAt: now + 30 * 86400,
+    recordUntil: now + 30 * 86400 + 3600,
+  });
+  say("  created demo election 1 (open for 30 days)");
+  return deployment;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const say = options.onProgress ?? (() => {});
+  const cleanups: (() => Promise<void>)[] = [];
+  const undo = async () => {
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+  };
+  try {
+    await mkdir(options.dataDir, { recursive: true });
+    say("database");
+    const server: PostgresServer = await provisionPostgres({
+      databaseUrl: options.databaseUrl,
+      dataDir: path.join(options.dataDir, "postgres"),
+      onProgress: (m) => say(`  ${m}`),
+    });
+    cleanups.push(() => server.stop());
+    say(`  using ${server.kind === "embedded" ? "the embedded Postgres" : new URL(server.serverUrl).host}`);
+    const names = options.databaseNames ?? { relayer: "veritally_relayer", indexer: "veritally_indexer" };
+
+    let node: LocalNode | undefined;
+    let rpcUrls: string[];
+    let deployment: Deployment;
+    let resumed = false;
+    const deploymentsDir = path.join(options.dataDir, "deployments");
+    if (options.external) {
+      rpcUrls = options.external.rpcUrls;
+      deployment = await readDeploymentFile(options.external.deploymentFile);
+      say(`chain: ${rpcUrls[0]} (chain ${deployment.chainId}), registry ${deployment.address}`);
+    } else {
+      say(`chain on 127.0.0.1:${options.ports.chain}`);
+      const chain = await startChain(options, say);
+      node = chain.node;
+      cleanups.push(() => chain.node.stop());
+      cleanups.push(() => chain.recorder.stop());
+      rpcUrls = [node.rpcUrl];
+      resumed = chain.resumed;
+      // The databases belong to one chain: after a new chain, start them afresh.
+      const stateFile = path.join(options.dataDir, "state.json");
+      const state = existsSync(stateFile) ? JSON.parse(await readFile(stateFile, "utf8")) : {};
+      if (state.genesisHash !== chain.genesisHash) {
+        if (state.genesisHash) say("  the saved chain could not be resumed: starting the databases afresh");
+        await dropDatabase(server.serverUrl, names.relayer);
+        await dropDatabase(server.serverUrl, names.indexer);
+      }
+      const deploymentFile = path.join(deploymentsDir, `${LOCAL_CHAIN_ID}.json`);
+      const existing = resumed && existsSync(deploymentFile) ? await readDeploymentFile(deploymentFile) : undefined;
+      if (existing && (await node.provider.getCode(existing.address)) !== "0x") {
+        deployment = existing;
+        say(`  resumed at block ${await node.provider.getBlockNumber()}; VoteRegistry ${deployment.address}`);
+      } else {
+        say("deploying VoteRegistry");
+        deployment = await deployLocal(node, deploymentsDir, say);
+      }
+      await writeFile(stateFile, `${JSON.stringify({ genesisHash: chain.genesisHash }, null, 2)}\n`);
+    }
+    const relayerDb = await ensureDatabase(server.serverUrl, names.relayer);
+    const indexerDb = await ensureDatabase(server.serverUrl, names.indexer);
+
+    const secrets = path.join(options.dataDir, "secrets");
+    const adminKeyFile = await secretFile(secrets, "admin-api-key", 24);
+    const voterSecretFile = await secretFile(secrets, "voter-id-secret", 32);
+    const supervisor = createSupervisor({ logDir: path.join(options.dataDir, "logs"), onEvent: say });
+    cleanups.push(() => supervisor.stopAll());
+    const node22 = process.execPath;
+
+    say("relayer (API and worker)");
+    const relayerEnv = {
+      DATABASE_URL: relayerDb,
+      RPC_URLS: rpcUrls.join(","),
+      CHAIN_ID: String(deployment.chainId),
+      REGISTRY_ADDRESS: deployment.address,
+      ADMIN_API_KEY_FILE: adminKeyFile,
+      VOTER_ID_SECRET_FILE: voterSecretFile,
+      HOST: "127.0.0.1",
+      PORT: String(options.ports.relayer),
+      ...options.relayerEnv,
+    };
+    const relayerRoot = path.join(repoRoot, "relayer");
+    const api = supervisor.start({
+      name: "relayer-api",
+      command: node22,
+      args: ["--import", "tsx", "src/server.ts"],
+      cwd: relayerRoot,
+      env: relayerEnv,
+    });
+    const relayerUrl = `http://127.0.0.1:${options.ports.relayer}`;
+    await waitUntil("the relayer API", () => httpOk(`${relayerUrl}/ready`), {
+      logFile: api.logFile,
+      timeoutMs: 90_000,
+    });
+    supervisor.start({
+      name: "relayer-worker",
+      command: node22,
+      args: ["--import", "tsx", "src/worker.ts"],
+      cwd: relayerRoot,
+      env: relayerEnv,
+    });
+
+    say("indexer (processor and GraphQL server)");
+    const indexerEnv = {
+      DB_URL: indexerDb,
+      RPC_URL: rpcUrls[0] as string,
+      CONTRACT_ADDRESS: deployment.address,
+      START_BLOCK: String(deployment.deploymentBlock),
+      GQL_PORT: String(options.ports.graphql),
+      ...options.indexerEnv,
+    };
+    for (const spec of indexerProcesses(node22)) {
+      supervisor.start({
+        name: spec.name,
+        command: spec.command,
+        args: spec.args,
+        cwd: spec.cwd,
+        env: indexerEnv,
+        fatalExitCodes: Object.keys(spec.exitCodes)
+          .map(Number)
+          .filter((c) => c === 3),
+      });
+    }
+    const graphqlUrl = `http://127.0.0.1:${options.ports.graphql}/graphql`;
+    await waitUntil(
+      "the indexer's GraphQL server",
+      async () => {
+        const res = await fetch(graphqlUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ query: "{ __typename }" }),
+          signal: AbortSignal.timeout(2000),
+        });
+        return res.ok;
+      },
+      { logFile: supervisor.get("indexer-graphql")?.logFile, timeoutMs: 90_000 },
+    );
+
+    let portalUrl: string | undefined;
+    if (options.withPortal !== false && existsSync(path.join(repoRoot, "portal", "src"))) {
+      say("portal");
+      portalUrl = await startPortal(supervisor, {
+        port: options.ports.portal,
+        indexerDb,
+        relayerDb,
+        relayerUrl,
+        adminKeyFile,
+        deployment,
+        rpcUrl: rpcUrls[0] as string,
+      });
+    }
+
+    return {
+      rpcUrl: rpcUrls[0] as string,
+      deployment,
+      urls: { relayer: relayerUrl, graphql: graphqlUrl, portal: portalUrl },
+      databases: { relayer: relayerDb, indexer: indexerDb },
+      adminApiKey: (await readFile(adminKeyFile, "utf8")).trim(),
+      node,
+      supervisor,
+      resumed,
+      stop: undo,
+    };
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+}
+
+/** Builds the portal when its build is missing or older than its sources, then serves it. */
+async function startPortal(
+  supervisor: Supervisor,
+  o: {
+    port: number;
+    indexerDb: string;
+    relayerDb: string;
+    relayerUrl: string;
+    adminKeyFile: string;
+    deployment: Deployment;
+    rpcUrl: string;
+  },
+): Promise<string> {
+  const portalRoot = path.join(repoRoot, "portal");
+  const { buildPortalIfStale, portalServerArgs, portalEnv } = await import("./portal-launch.js");
+  await buildPortalIfStale(portalRoot);
+  const service = supervisor.start({
+    name: "portal",
+    command: process.execPath,
+    args: portalServerArgs(portalRoot),
+    cwd: portalRoot,
+    env: portalEnv(o),
+  });
+  const url = `http://127.0.0.1:${o.port}`;
+  await waitUntil("the portal", () => httpOk(`${url}/`), { logFile: service.logFile, timeoutMs: 90_000 });
+  return url;
+}
