@@ -13,6 +13,8 @@ export interface PostgresServer {
   serverUrl: string;
   kind: "DATABASE_URL" | "local" | "embedded";
   stop(): Promise<void>;
+  /** Starts it again after stop() (embedded only; the fault drill restarts Postgres). */
+  start(): Promise<void>;
 }
 
 export async function canConnect(url: string, timeoutMs = 2000): Promise<boolean> {
@@ -53,6 +55,8 @@ export async function provisionPostgres(options: {
   localUrl?: string;
   dataDir: string;
   embeddedPort?: number;
+  /** Use an embedded Postgres even when a local one answers (tests that restart the server). */
+  forceEmbedded?: boolean;
   onProgress?: (message: string) => void;
 }): Promise<PostgresServer> {
   const log = options.onProgress ?? (() => {});
@@ -61,10 +65,12 @@ export async function provisionPostgres(options: {
     if (!(await canConnect(options.databaseUrl))) {
       throw new Error(`DATABASE_URL does not answer (${new URL(options.databaseUrl).host})`);
     }
-    return { serverUrl, kind: "DATABASE_URL", stop: async () => {} };
+    return { serverUrl, kind: "DATABASE_URL", stop: async () => {}, start: async () => {} };
   }
   const localUrl = options.localUrl ?? "postgres://postgres@127.0.0.1:5432/postgres";
-  if (await canConnect(localUrl)) return { serverUrl: localUrl, kind: "local", stop: async () => {} };
+  if (!options.forceEmbedded && (await canConnect(localUrl))) {
+    return { serverUrl: localUrl, kind: "local", stop: async () => {}, start: async () => {} };
+  }
 
   const port = options.embeddedPort ?? 54320;
   log(
@@ -87,5 +93,5 @@ export async function provisionPostgres(options: {
   if (!existsSync(path.join(options.dataDir, "PG_VERSION"))) await server.initialise();
   await server.start();
   const serverUrl = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
-  return { serverUrl, kind: "embedded", stop: () => server.stop() };
+  return { serverUrl, kind: "embedded", stop: () => server.stop(), start: () => server.start() };
 }

@@ -19,6 +19,7 @@ import pg from "pg";
 import { type ChainRecorder, readJournal, replayJournal, resetJournal, startChainRecorder } from "./chain-journal.js";
 import { ensureDatabase, type PostgresServer, provisionPostgres } from "./database.js";
 import { createSupervisor, httpOk, type Supervisor, waitUntil } from "./supervisor.js";
+import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -36,6 +37,10 @@ export interface StackOptions {
   relayerEnv?: Record<string, string>;
   indexerEnv?: Record<string, string>;
   withPortal?: boolean;
+  /** Own embedded Postgres on a free port (drills that restart the database). */
+  embeddedPostgresPort?: number;
+  /** Put a cuttable TCP proxy between the chain and the relayer and indexer (RPC outage drill). */
+  rpcProxy?: boolean;
   onProgress?: (message: string) => void;
 }
 
@@ -47,6 +52,8 @@ export interface Stack {
   databases: { relayer: string; indexer: string };
   adminApiKey: string;
   node: LocalNode | undefined;
+  postgres: PostgresServer;
+  proxy: TcpProxy | undefined;
   supervisor: Supervisor;
   resumed: boolean;
   stop(): Promise<void>;
@@ -160,6 +167,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       databaseUrl: options.databaseUrl,
       dataDir: path.join(options.dataDir, "postgres"),
       onProgress: (m) => say(`  ${m}`),
+      ...(options.embeddedPostgresPort ? { forceEmbedded: true, embeddedPort: options.embeddedPostgresPort } : {}),
     });
     cleanups.push(() => server.stop());
     say(`  using ${server.kind === "embedded" ? "the embedded Postgres" : new URL(server.serverUrl).host}`);
@@ -200,6 +208,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         deployment = await deployLocal(node, deploymentsDir, say);
       }
       await writeFile(stateFile, `${JSON.stringify({ genesisHash: chain.genesisHash }, null, 2)}\n`);
+    }
+    let proxy: TcpProxy | undefined;
+    if (options.rpcProxy && node) {
+      const target = new URL(node.rpcUrl);
+      const started = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+      proxy = started;
+      cleanups.push(() => started.close());
+      rpcUrls = [started.url];
     }
     const relayerDb = await ensureDatabase(server.serverUrl, names.relayer);
     const indexerDb = await ensureDatabase(server.serverUrl, names.indexer);
@@ -295,12 +311,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
 
     return {
-      rpcUrl: rpcUrls[0] as string,
+      rpcUrl: node?.rpcUrl ?? (rpcUrls[0] as string),
       deployment,
       urls: { relayer: relayerUrl, graphql: graphqlUrl, portal: portalUrl },
       databases: { relayer: relayerDb, indexer: indexerDb },
       adminApiKey: (await readFile(adminKeyFile, "utf8")).trim(),
       node,
+      postgres: server,
+      proxy,
       supervisor,
       resumed,
       stop: undo,
