@@ -25,7 +25,7 @@ export const EnvSchema = Type.Object({
     ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)),
     { default: "info" },
   ),
-  MAX_BATCH: Int(1, 4000, 200, "votes per batch at most"),
+  MAX_BATCH: Int(1, 3000, 200, "votes per batch at most (3000 keeps a batch under the 16,777,216 gas cap)"),
   MAX_WAIT_MS: Int(0, 600_000, 1000, "flush a batch when its oldest vote waited this long"),
   POLL_MS: Int(10, 60_000, 100, "worker loop interval"),
   CONFIRMATIONS: Int(1, 1000, 2, "blocks for a batch to count as confirmed"),
@@ -47,6 +47,8 @@ export const EnvSchema = Type.Object({
   TRUST_PROXY: Type.Boolean({ default: false, description: "take the client IP from X-Forwarded-For" }),
   ELECTION_CACHE_MS: Int(0, 600_000, 1000, "how long a process trusts an election row"),
   CHAIN_REFRESH_MS: Int(100, 3_600_000, 5000, "worker re-reads elections from the chain"),
+  REGISTRY_FROM_BLOCK: Type.Optional(Type.Integer({ minimum: 0, description: "first block to search for events" })),
+  WEBHOOK_RETRY_BASE_MS: Int(10, 3_600_000, 1000, "first retry delay; doubles per attempt"),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -80,6 +82,8 @@ export interface Config {
   trustProxy: boolean;
   electionCacheMs: number;
   chainRefreshMs: number;
+  registryFromBlock: number | undefined;
+  webhookRetryBaseMs: number;
   secrets: Secrets;
 }
 
@@ -199,6 +203,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parsed.TRUST_PROXY,
     electionCacheMs: parsed.ELECTION_CACHE_MS,
     chainRefreshMs: parsed.CHAIN_REFRESH_MS,
+    registryFromBlock: parsed.REGISTRY_FROM_BLOCK,
+    webhookRetryBaseMs: parsed.WEBHOOK_RETRY_BASE_MS,
     secrets: {
       adminApiKey: secret("ADMIN_API_KEY"),
       voterIdSecret: secret("VOTER_ID_SECRET"),

@@ -17,6 +17,8 @@ export interface ChainContext {
   registryAddress: string;
   registry: VoteRegistryContract;
   provider: JsonRpcApiProvider;
+  /** Where event searches start: REGISTRY_FROM_BLOCK, else the deployment file's block, else 0. */
+  fromBlock: number;
 }
 
 export async function createChainContext(config: Config, db: Db, rpc?: RpcPool): Promise<ChainContext> {
@@ -28,7 +30,13 @@ export async function createChainContext(config: Config, db: Db, rpc?: RpcPool):
       `CHAIN_ID: expected chain ${config.expectedChainId}, but RPC_URLS serve chain ${chainId}`,
     );
   }
-  const registryAddress = config.registryAddress ?? getAddress((await readDeployment(chainId)).address);
+  let registryAddress = config.registryAddress;
+  let fromBlock = config.registryFromBlock;
+  if (registryAddress === undefined) {
+    const deployment = await readDeployment(chainId);
+    registryAddress = getAddress(deployment.address);
+    fromBlock ??= deployment.deploymentBlock;
+  }
   const code = await pool.call<string>("eth_getCode", [registryAddress, "latest"]);
   if (code === "0x") {
     throw new NonRetryableError(
@@ -38,7 +46,14 @@ export async function createChainContext(config: Config, db: Db, rpc?: RpcPool):
   }
   await bindDatabase(db, chainId, registryAddress);
   const provider = pool.provider(chainId);
-  return { rpc: pool, chainId, registryAddress, registry: connectVoteRegistry(registryAddress, provider), provider };
+  return {
+    rpc: pool,
+    chainId,
+    registryAddress,
+    registry: connectVoteRegistry(registryAddress, provider),
+    provider,
+    fromBlock: fromBlock ?? 0,
+  };
 }
 
 async function bindDatabase(db: Db, chainId: number, registryAddress: string): Promise<void> {

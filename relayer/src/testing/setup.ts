@@ -39,9 +39,11 @@ export async function startTestChain(blockMs = 0): Promise<TestChain> {
     deployer,
     now,
     async createElection(id, options = {}) {
-      const t = Math.max(await now(), Math.floor(Date.now() / 1000));
+      // Automine gives each block a second, so the chain's clock runs ahead of the wall clock.
+      const chainNow = await now();
+      const wallNow = Math.floor(Date.now() / 1000);
       const choices = options.choices ?? 3;
-      const closesAt = t + (options.closesIn ?? 3600);
+      const closesAt = Math.max(chainNow, wallNow) + (options.closesIn ?? 3600);
       await createElection(registry, {
         electionId: id,
         metadata: {
@@ -49,7 +51,9 @@ export async function startTestChain(blockMs = 0): Promise<TestChain> {
           description: "",
           choices: Array.from({ length: choices }, (_, i) => `Option ${i}`),
         },
-        opensAt: t + (options.opensIn ?? -10),
+        opensAt:
+          (options.opensIn !== undefined ? Math.max(chainNow, wallNow) : Math.min(chainNow, wallNow) - 60) +
+          (options.opensIn ?? 0),
         closesAt,
         recordUntil: closesAt + (options.recordFor ?? 3600),
       });
@@ -80,3 +84,96 @@ export function testConfig(db: TestDatabase, chain: TestChain, extra: Record<str
 }
 
 export const adminHeaders = { authorization: `Bearer ${ADMIN_KEY}` };
+
+/** Polls `check` (running `step` before each try) until it returns a value other than undefined/false. */
+export async function until<T>(
+  check: () => Promise<T | undefined | false>,
+  options: { step?: () => Promise<unknown>; timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  let lastError: unknown;
+  for (;;) {
+    try {
+      if (options.step) await options.step();
+      const value = await check();
+      if (value !== undefined && value !== false) return value as T;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out waiting for ${options.what ?? "a condition"}${lastError ? `: ${String(lastError)}` : ""}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 50));
+  }
+}
+
+/** Every VoteRecorded event of an election, in log order. */
+export async function recordedVotes(chain: TestChain, electionId: number | bigint) {
+  const { decodeRegistryEvent, registryTopics } = await import("@veritally/contracts");
+  const { toBeHex, zeroPadValue } = await import("ethers");
+  const logs = await chain.node.provider.getLogs({
+    address: chain.registryAddress,
+    fromBlock: 0,
+    toBlock: "latest",
+    topics: [registryTopics.VoteRecorded, zeroPadValue(toBeHex(BigInt(electionId)), 32)],
+  });
+  return logs.map((log) => {
+    const e = decodeRegistryEvent(log);
+    if (e?.kind !== "VoteRecorded") throw new Error("not a VoteRecorded event");
+    return {
+      seq: Number(e.seq),
+      ref: e.ref.toLowerCase(),
+      choice: e.choice,
+      voteHash: e.voteHash,
+      txHash: log.transactionHash,
+    };
+  });
+}
+
+/** Asserts the chain holds seqs 0..n-1 once each, and returns the refs by seq. */
+export function assertContiguous(records: { seq: number; ref: string }[]): string[] {
+  const seqs = records.map((r) => r.seq).sort((a, b) => a - b);
+  seqs.forEach((s, i) => {
+    if (s !== i) throw new Error(`seq gap or repeat at position ${i}: ${s}`);
+  });
+  const refs = records.map((r) => r.ref);
+  if (new Set(refs).size !== refs.length) throw new Error("a ref is recorded twice");
+  return refs;
+}
+
+/** A worker in this process (ticks driven by the test), with its own pool and chain context. */
+export async function testWorker(config: Config) {
+  const { createDb } = await import("../db/pool.js");
+  const { createChainContext } = await import("../chain/context.js");
+  const { createWorker } = await import("../worker/worker.js");
+  const { resolveSigningKey } = await import("../config.js");
+  const pool = createDb(config.databaseUrl, 4, "test-worker");
+  const chainContext = await createChainContext(config, pool);
+  const key = resolveSigningKey(config, chainContext.chainId);
+  const lines: string[] = [];
+  const { createLog } = await import("../log.js");
+  const worker = createWorker({
+    config,
+    db: pool,
+    chain: chainContext,
+    wallet: new Wallet(key.privateKey),
+    log: createLog("info", "test-worker", (l) => lines.push(l)),
+  });
+  await worker.start();
+  return {
+    worker,
+    lines,
+    pool,
+    /** Runs one tick, ignoring errors a real loop would retry. */
+    async tick() {
+      await worker.tick().catch(() => {});
+    },
+    async stop() {
+      await worker.stop();
+      chainContext.provider.destroy();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,216 @@
+import { decodeReceipt, LOCAL_ACCOUNTS } from "@veritally/contracts";
+import type { FastifyInstance } from "fastify";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../app.js";
+import {
+  adminHeaders,
+  assertContiguous,
+  recordedVotes,
+  startTestChain,
+  startTestDb,
+  type TestChain,
+  type TestDb,
+  testConfig,
+  testWorker,
+  until,
+} from "../testing/setup.js";
+
+let chain: TestChain;
+let db: TestDb;
+let app: FastifyInstance;
+let sql: pg.Pool;
+let key: string;
+let w: Awaited<ReturnType<typeof testWorker>>;
+
+const vote = (electionId: number | string, voterId: string, choice: number) =>
+  app.inject({
+    method: "POST",
+    url: `/v1/elections/${electionId}/votes`,
+    headers: { authorization: `Bearer ${key}` },
+    payload: { voterId, choice },
+  });
+const status = async (ref: string) => (await app.inject({ method: "GET", url: `/v1/votes/${ref}` })).json();
+const mine = (n = 1) => chain.node.provider.send("hardhat_mine", [`0x${n.toString(16)}`]);
+
+beforeAll(async () => {
+  [chain, db] = await Promise.all([startTestChain(), startTestDb("relayer_worker")]);
+  const config = testConfig(db, chain, {
+    MAX_BATCH: "100",
+    MAX_WAIT_MS: "200",
+    CONFIRMATIONS: "2",
+    STUCK_AFTER_MS: "600",
+  });
+  app = await buildApp({ config });
+  sql = new pg.Pool({ connectionString: db.url, max: 2 });
+  const created = await app.inject({
+    method: "POST",
+    url: "/v1/admin/clients",
+    headers: adminHeaders,
+    payload: { name: "worker tests" },
+  });
+  key = created.json().apiKey.key;
+  w = await testWorker(config);
+});
+
+afterAll(async () => {
+  await w?.stop();
+  await app?.close();
+  await sql?.end();
+  await chain?.stop();
+  await db?.drop();
+});
+
+describe("worker", () => {
+  it("records every accepted vote once, in full batches and a timed-out one, with contiguous seqs", async () => {
+    await chain.createElection(1, { choices: 4 });
+    const accepted = [];
+    for (let i = 0; i < 250; i += 50) {
+      const answers = await Promise.all(Array.from({ length: 50 }, (_, j) => vote(1, `v-${i + j}`, (i + j) % 4)));
+      accepted.push(...answers.map((a) => a.json()));
+    }
+    expect(accepted.every((a) => a.status === "queued")).toBe(true);
+    await w.tick();
+    // two full batches went at once; the 50 left wait for MAX_WAIT_MS
+    const { rows: early } = await sql.query("select vote_count from batches order by id");
+    expect(early.map((r) => r.vote_count)).toEqual([100, 100]);
+    await until(async () => (await recordedVotes(chain, 1)).length === 250, {
+      step: () => w.tick(),
+      what: "250 votes on chain",
+    });
+    const records = await recordedVotes(chain, 1);
+    const refs = assertContiguous(records);
+    expect(new Set(refs)).toEqual(new Set(accepted.map((a) => a.refHex)));
+    const { rows: batches } = await sql.query("select first_seq, vote_count from batches order by first_seq");
+    expect(batches.map((b) => [Number(b.first_seq), b.vote_count])).toEqual([
+      [0, 100],
+      [100, 100],
+      [200, 50],
+    ]);
+    // the receipt opens the recorded hash: the chain holds what the voter was told
+    const sample = accepted[137];
+    const record = records.find((r) => r.ref === sample.refHex);
+    expect(record?.voteHash).toBe(
+      await chain.registry.voteHashOf(1, sample.refHex, record?.choice ?? 0, decodeReceipt(sample.receipt)),
+    );
+    // included, then confirmed two blocks deep
+    expect((await status(sample.ref)).status).toMatch(/included|confirmed/);
+    await mine(2);
+    await until(async () => (await status(sample.ref)).status === "confirmed", { step: () => w.tick() });
+    const s = await status(sample.ref);
+    expect(s.txHash).toBe(record?.txHash);
+    expect(s.confirmations).toBeGreaterThanOrEqual(2);
+    expect(Number(s.seq)).toBe(record?.seq);
+  });
+
+  it("creates an election on chain for the admin API, records its votes, and closes it", async () => {
+    const now = Date.now();
+    const created = await app.inject({
+      method: "POST",
+      url: "/v1/admin/elections",
+      headers: adminHeaders,
+      payload: {
+        electionId: "20",
+        metadata: { title: "Created by the relayer", description: "d", choices: ["A", "B", "C"] },
+        opensAt: new Date(now - 5000).toISOString(),
+        closesAt: new Date(now + 3_600_000).toISOString(),
+        recordUntil: new Date(now + 7_200_000).toISOString(),
+      },
+    });
+    expect(created.statusCode).toBe(202);
+    await until(
+      async () =>
+        (await app.inject({ method: "GET", url: "/v1/admin/elections/20", headers: adminHeaders })).json().state ===
+        "active",
+      { step: () => w.tick(), what: "election 20 active" },
+    );
+    const onChain = await chain.registry.getElection(20);
+    expect(onChain.choiceCount).toBe(3n);
+    app.services.elections.invalidate();
+    const accepted = (await vote(20, "e20-voter", 2)).json();
+    await until(async () => (await recordedVotes(chain, 20)).length === 1, { step: () => w.tick() });
+    expect((await recordedVotes(chain, 20))[0]?.ref).toBe(accepted.refHex);
+    await app.inject({ method: "POST", url: "/v1/admin/elections/20/close", headers: adminHeaders });
+    await until(async () => (await chain.registry.getElection(20)).closed, {
+      step: () => w.tick(),
+      what: "closed on chain",
+    });
+  });
+
+  it("holds batches while the contract is paused (no gas spent) and sends them after", async () => {
+    await chain.createElection(3);
+    const registry = chain.registry; // connected to the deployer, who holds the pauser role
+    await (await registry.pause()).wait();
+    const accepted = await vote(3, "paused-voter", 1);
+    expect(accepted.statusCode).toBe(202);
+    const a = accepted.json();
+    const txsBefore = Number((await sql.query("select count(*) from chain_txs")).rows[0].count);
+    await until(async () => (await status(a.ref)).waiting === "contract_paused", {
+      step: () => w.tick(),
+      what: "waiting for the pause",
+    });
+    expect((await status(a.ref)).status).toBe("batched");
+    expect(Number((await sql.query("select count(*) from chain_txs")).rows[0].count)).toBe(txsBefore);
+    await (await registry.unpause()).wait();
+    await until(async () => (await recordedVotes(chain, 3)).length === 1, {
+      step: () => w.tick(),
+      timeoutMs: 20_000,
+      what: "recorded after unpause",
+    });
+  });
+
+  it("reconciles a sequence mismatch from nextSeq and the events, never recording a vote twice", async () => {
+    // votes are accepted, then someone else records three votes for the same election
+    await chain.createElection(4);
+    const ours = await Promise.all([0, 1, 2, 3, 4].map((i) => vote(4, `e4-${i}`, i % 3)));
+    const registry = chain.registry;
+    await (await registry.grantRole(await registry.RECORDER_ROLE(), LOCAL_ACCOUNTS.deployer.address)).wait();
+    const foreign = ["11", "22", "33"].map((b) => `0x${b.repeat(16)}`);
+    await (
+      await registry.recordVoteBatch(
+        4,
+        0,
+        foreign,
+        [0, 1, 2],
+        foreign.map(() => `0x${"44".repeat(32)}`),
+      )
+    ).wait();
+    await until(async () => (await recordedVotes(chain, 4)).length === 8, { step: () => w.tick(), timeoutMs: 20_000 });
+    const records = await recordedVotes(chain, 4);
+    assertContiguous(records);
+    expect(records.filter((r) => ours.some((o) => o.json().refHex === r.ref)).map((r) => r.seq)).toEqual([
+      3, 4, 5, 6, 7,
+    ]);
+    expect(w.lines.some((l) => l.includes("election reconciled with the chain"))).toBe(true);
+
+    // Now the database loses a recorded batch (as if restored from a backup): the worker must find
+    // the votes on chain instead of sending them again.
+    await mine(2);
+    await until(async () => (await status(ours[0]?.json().ref)).status === "confirmed", { step: () => w.tick() });
+    const { rows } = await sql.query(
+      "select id, tx_id, first_seq from batches where election_id = 4 and state = 'confirmed'",
+    );
+    const lost = rows[0];
+    await sql.query(
+      "update batches set state = 'formed', tx_id = null, tx_hash = null, block_number = null where id = $1",
+      [lost.id],
+    );
+    await sql.query("update elections set next_seq = $2 where election_id = $1", [4, lost.first_seq]);
+    await sql.query("delete from tx_attempts where tx_id = $1", [lost.tx_id]);
+    await sql.query("delete from chain_txs where id = $1", [lost.tx_id]);
+    await mine(1);
+    await until(
+      async () => {
+        const s = await status(ours[2]?.json().ref);
+        return s.status === "confirmed" && s.txHash !== null;
+      },
+      { step: () => w.tick(), what: "votes recovered from the chain" },
+    );
+    const after = await recordedVotes(chain, 4);
+    expect(after).toHaveLength(8);
+    assertContiguous(after);
+    const reconciles = w.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "election reconciled with the chain");
+    expect(reconciles.at(-1)).toMatchObject({ electionId: "4", alreadyOnChain: lost ? expect.any(Number) : 0 });
+    expect(reconciles.at(-1).alreadyOnChain).toBeGreaterThan(0);
+  });
+});
