@@ -1,7 +1,7 @@
 import { decodeReceipt, LOCAL_ACCOUNTS } from "@veritally/contracts";
 import type { FastifyInstance } from "fastify";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../app.js";
 import {
   adminHeaders,
@@ -51,6 +51,11 @@ beforeAll(async () => {
   });
   key = created.json().apiKey.key;
   w = await testWorker(config);
+});
+
+afterEach((context) => {
+  // The worker's own log explains a failure better than a timeout does.
+  if (context.task.result?.state === "fail") console.log(w?.lines.slice(-30).join(""));
 });
 
 afterAll(async () => {
