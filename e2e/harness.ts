@@ -100,6 +100,8 @@ export interface LoadResult {
   retries: number;
   /** Requests that failed without a 202 (e.g. 503 while the database was down); their voters never voted. */
   unaccepted: number;
+  /** 5xx answers other than 503 (a fault must surface as "try again", never as an internal error). */
+  internalErrors: number;
 }
 
 /**
@@ -112,7 +114,17 @@ export async function runLoad(
   stack: TestStack,
   o: { electionId: number; votes: number; concurrency?: number; choiceCount?: number; tag?: string },
 ): Promise<LoadResult> {
-  const result: LoadResult = { accepted: [], duplicateStatuses: [], retriesMatched: 0, retries: 0, unaccepted: 0 };
+  const result: LoadResult = {
+    accepted: [],
+    duplicateStatuses: [],
+    retriesMatched: 0,
+    retries: 0,
+    unaccepted: 0,
+    internalErrors: 0,
+  };
+  const note = (status: number | undefined) => {
+    if (status !== undefined && status >= 500 && status !== 503) result.internalErrors++;
+  };
   const tag = o.tag ?? Math.random().toString(36).slice(2, 8);
   let next = 0;
   const worker = async () => {
@@ -127,6 +139,7 @@ export async function runLoad(
         outcome = await castVote(stack.urls.relayer, client, o.electionId, voterId, choice, {
           "idempotency-key": key,
         }).catch(() => undefined);
+        note(outcome?.status);
         if (outcome && (outcome.status === 202 || (outcome.status >= 400 && outcome.status < 500))) break;
         await new Promise((r) => setTimeout(r, 500));
       }
@@ -145,14 +158,22 @@ export async function runLoad(
           result.retriesMatched++;
       }
       if (i % 17 === 0) {
-        const dup = await castVote(
-          stack.urls.relayer,
-          client,
-          o.electionId,
-          voterId,
-          (choice + 1) % (o.choiceCount ?? 4),
-        ).catch(() => undefined);
-        result.duplicateStatuses.push(dup?.status ?? 0);
+        // A second vote of the same voter, as a new request (no key); retried like any request on 5xx.
+        let status = 0;
+        for (let attempt = 0; attempt < 60; attempt++) {
+          const dup = await castVote(
+            stack.urls.relayer,
+            client,
+            o.electionId,
+            voterId,
+            (choice + 1) % (o.choiceCount ?? 4),
+          ).catch(() => undefined);
+          status = dup?.status ?? 0;
+          note(dup?.status);
+          if (status >= 200 && status < 500) break;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        result.duplicateStatuses.push(status);
       }
     }
   };

@@ -1,31 +1,55 @@
 /**
- * `./veritally start`: brings up the local system and keeps it running until Ctrl-C.
+ * `./veritally start`: the whole system on this machine, until Ctrl-C.
  *
- * Now: a local chain (Hardhat node on 127.0.0.1:8545, 1-second blocks), VoteRegistry deployed
- * with the relayer's roles, and a demo election. Each step prints its progress; Ctrl-C stops
- * everything that was started.
+ * Database (DATABASE_URL, else Postgres on 127.0.0.1:5432, else an embedded Postgres under
+ * .data/postgres), the local chain (Hardhat node, 1-second blocks, resumed from .data/chain when
+ * run again), VoteRegistry and a demo election, the relayer API and worker, the indexer and its
+ * GraphQL server, the portal, and a vote simulator feeding the relayer's public API.
+ * See the README's configuration table for the variables.
  */
-import { LOCAL_ACCOUNTS, LOCAL_CHAIN_ID } from "@veritally/contracts";
-import { createElection, deployVoteRegistry } from "@veritally/contracts/deploy";
-import { writeDeployment } from "@veritally/contracts/deployment";
-import { rpcAnswers, startLocalNode } from "@veritally/contracts/local-node";
-import { NonceManager, Wallet } from "ethers";
+import path from "node:path";
+import { registerClients, type SimulatedClient, type Simulator, startSimulator } from "./lib/simulator.js";
+import { repoRoot, type Stack, startStack } from "./lib/stack.js";
 
-const CHAIN_PORT = Number(process.env.CHAIN_PORT ?? 8545);
-const BLOCK_MS = Number(process.env.VERITALLY_BLOCK_MS ?? 1000);
+const env = process.env;
+const num = (name: string, fallback: number): number => {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) {
+    console.error(`start: ${name} must be a non-negative number, got "${raw}"`);
+    process.exit(2);
+  }
+  return value;
+};
 
-const stoppers: (() => Promise<void>)[] = [];
+const dataDir = path.resolve(repoRoot, env.VERITALLY_DATA_DIR ?? ".data");
+const external =
+  env.RPC_URL !== undefined
+    ? {
+        rpcUrls: env.RPC_URL.split(",").map((u) => u.trim()),
+        deploymentFile:
+          env.DEPLOYMENT_FILE ??
+          (() => {
+            console.error("start: with RPC_URL, set DEPLOYMENT_FILE to the deployment JSON written by npm run deploy");
+            process.exit(2);
+          })(),
+      }
+    : undefined;
+
+let stack: Stack | undefined;
+let simulator: Simulator | undefined;
 let stopping = false;
-
-function step(message: string): void {
-  console.log(`\u001b[1m▸\u001b[0m ${message}`);
-}
+const started = Date.now();
+const step = (message: string) =>
+  console.log(`\u001b[2m${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s\u001b[0m ${message}`);
 
 async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
-    step("stopping");
-    for (const stop of stoppers.reverse()) await stop().catch((e) => console.error(e));
+    step("stopping (the chain and the databases are kept in .data; run start again to resume)");
+    await simulator?.stop().catch(() => {});
+    await stack?.stop().catch((e) => console.error(e));
   }
   process.exit(code);
 }
@@ -33,45 +57,51 @@ process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
 try {
-  const rpcUrl = `http://127.0.0.1:${CHAIN_PORT}`;
-  if (await rpcAnswers(rpcUrl)) {
-    throw new Error(`something already answers JSON-RPC on ${rpcUrl}: stop it, or set CHAIN_PORT`);
-  }
-  step(`starting the local chain on ${rpcUrl} (${BLOCK_MS} ms blocks)`);
-  const node = await startLocalNode({ port: CHAIN_PORT, blockMs: BLOCK_MS });
-  stoppers.push(() => node.stop());
-
-  step("deploying VoteRegistry");
-  const deployer = new NonceManager(new Wallet(LOCAL_ACCOUNTS.deployer.privateKey, node.provider));
-  const { deployment, registry } = await deployVoteRegistry({
-    deployer,
-    relayer: LOCAL_ACCOUNTS.relayer.address,
-    onProgress: (m) => console.log(`  ${m}`),
-  });
-  const file = await writeDeployment(deployment);
-  console.log(`  wrote ${file}`);
-
-  step("creating the demo election (id 1)");
-  const now = (await node.provider.getBlock("latest"))?.timestamp ?? Math.floor(Date.now() / 1000);
-  await createElection(registry, {
-    electionId: 1,
-    metadata: {
-      title: "Demo: where should the town spend its 2027 budget?",
-      description: "A demonstration election on the local chain.",
-      choices: ["Parks", "Library", "Bike lanes", "Schools"],
+  stack = await startStack({
+    dataDir,
+    databaseUrl: env.DATABASE_URL,
+    external,
+    ports: {
+      chain: num("CHAIN_PORT", 8545),
+      relayer: num("RELAYER_PORT", 8080),
+      graphql: num("GRAPHQL_PORT", 4350),
+      portal: num("PORTAL_PORT", 4321),
     },
-    opensAt: now,
-    closesAt: now + 7 * 86400,
-    recordUntil: now + 7 * 86400 + 3600,
+    blockMs: num("BLOCK_MS", 1000),
+    onProgress: step,
   });
+
+  const rate = num("SIMULATOR_RATE", 5);
+  if (rate > 0) {
+    step(`vote simulator: ${rate} votes/s into election 1 from 3 clients`);
+    const clients: SimulatedClient[] = await registerClients(stack.urls.relayer, stack.adminApiKey, 3);
+    simulator = startSimulator({
+      relayerUrl: stack.urls.relayer,
+      clients,
+      electionId: 1,
+      choiceCount: 4,
+      ratePerSecond: rate,
+    });
+  }
 
   console.log(`
-Veritally is running (chain ${LOCAL_CHAIN_ID}).
-  chain RPC      ${rpcUrl}
-  VoteRegistry   ${deployment.address} (deployed in block ${deployment.deploymentBlock})
-  demo election  1, open for 7 days
+\u001b[1mVeritally is running\u001b[0m${stack.resumed ? " (resumed)" : ""}
+  portal          ${stack.urls.portal ?? "(not built yet)"}
+  relayer API     ${stack.urls.relayer}   (OpenAPI: ${stack.urls.relayer}/docs)
+  GraphQL         ${stack.urls.graphql}
+  chain RPC       ${stack.rpcUrl}   (chain ${stack.deployment.chainId})
+  VoteRegistry    ${stack.deployment.address}
+  admin API key   in ${path.relative(repoRoot, path.join(dataDir, "secrets", "admin-api-key"))}
+  logs            ${path.relative(repoRoot, path.join(dataDir, "logs"))}/
 Press Ctrl-C to stop.`);
-  await new Promise(() => {}); // until a signal
+  if (simulator) {
+    const sim = simulator;
+    setInterval(() => {
+      const s = sim.stats();
+      step(`simulator: ${s.accepted} accepted, ${s.refused} refused, ${s.errors} errors`);
+    }, 30_000).unref();
+  }
+  await new Promise(() => {});
 } catch (error) {
   console.error(`\nstart failed: ${(error as Error).message}`);
   await shutdown(1);

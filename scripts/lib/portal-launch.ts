@@ -1,6 +1,7 @@
 /** How the start command builds and serves the portal (Astro, @astrojs/node standalone). */
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import type { Deployment } from "@veritally/contracts/deployment";
 
@@ -18,13 +19,20 @@ export function portalEntry(portalRoot: string): string {
   return path.join(portalRoot, "dist", "server", "entry.mjs");
 }
 
-export async function buildPortalIfStale(portalRoot: string): Promise<void> {
+/** Runs `astro build` when the build is missing or older than any source; output goes to `logFile`. */
+export async function buildPortalIfStale(portalRoot: string, logFile: string): Promise<void> {
   const entry = portalEntry(portalRoot);
   if (existsSync(entry) && statSync(entry).mtimeMs >= newestMtime(portalRoot)) return;
-  execFileSync(process.execPath, [path.join(portalRoot, "node_modules/.bin/astro"), "build"], {
-    cwd: portalRoot,
-    stdio: "ignore",
-  });
+  const astroDir = path.dirname(createRequire(path.join(portalRoot, "package.json")).resolve("astro/package.json"));
+  const astro = path.join(astroDir, "bin", "astro.mjs");
+  const log = openSync(logFile, "a");
+  try {
+    execFileSync(process.execPath, [astro, "build"], { cwd: portalRoot, stdio: ["ignore", log, log] });
+  } catch {
+    throw new Error(`the portal's build failed (see ${logFile})`);
+  } finally {
+    closeSync(log);
+  }
 }
 
 export function portalServerArgs(portalRoot: string): string[] {

@@ -298,16 +298,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     let portalUrl: string | undefined;
     if (options.withPortal !== false && existsSync(path.join(repoRoot, "portal", "src"))) {
-      say("portal");
-      portalUrl = await startPortal(supervisor, {
-        port: options.ports.portal,
-        indexerDb,
-        relayerDb,
-        relayerUrl,
-        adminKeyFile,
-        deployment,
-        rpcUrl: rpcUrls[0] as string,
-      });
+      say("portal (building it first if its sources changed)");
+      try {
+        portalUrl = await startPortal(supervisor, path.join(options.dataDir, "logs"), {
+          port: options.ports.portal,
+          indexerDb,
+          relayerDb,
+          relayerUrl,
+          adminKeyFile,
+          deployment,
+          rpcUrl: rpcUrls[0] as string,
+        });
+      } catch (error) {
+        // The audit portal is a reader: the rest of the system runs without it.
+        say(`  the portal did not start: ${(error as Error).message}`);
+      }
     }
 
     return {
@@ -332,6 +337,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 /** Builds the portal when its build is missing or older than its sources, then serves it. */
 async function startPortal(
   supervisor: Supervisor,
+  logDir: string,
   o: {
     port: number;
     indexerDb: string;
@@ -344,7 +350,7 @@ async function startPortal(
 ): Promise<string> {
   const portalRoot = path.join(repoRoot, "portal");
   const { buildPortalIfStale, portalServerArgs, portalEnv } = await import("./portal-launch.js");
-  await buildPortalIfStale(portalRoot);
+  await buildPortalIfStale(portalRoot, path.join(logDir, "portal-build.log"));
   const service = supervisor.start({
     name: "portal",
     command: process.execPath,

@@ -56,6 +56,8 @@ export function createSupervisor(options: { logDir: string; onEvent?: (message: 
         cwd: spec.cwd,
         env: { ...process.env, ...spec.env },
         stdio: ["ignore", "pipe", "pipe"],
+        // Own process group: Ctrl-C reaches only the supervisor, which then stops services in order.
+        detached: true,
       });
       child = proc;
       proc.stdout?.pipe(log, { end: false });
