@@ -7,6 +7,7 @@
 import type pg from "pg";
 import type { Db } from "../db/pool.js";
 import { withTransaction } from "../db/pool.js";
+import { failpoint } from "./failpoints.js";
 
 export interface FormedBatch {
   id: string;
@@ -85,6 +86,7 @@ export function createBatcher(deps: {
         for (;;) {
           const batch = await withTransaction(db, (client) => formOne(client, election_id, now));
           if (!batch) break;
+          failpoint("after_form");
           formed.push(batch);
           if (batch.voteCount < maxBatch) break;
         }

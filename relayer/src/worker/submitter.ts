@@ -22,6 +22,7 @@ import { RpcError, type RpcPool } from "../chain/rpc-pool.js";
 import type { Db } from "../db/pool.js";
 import { bufferToHex, hexToBuffer, withTransaction } from "../db/pool.js";
 import { AttemptStatus, TxStatus } from "../states.js";
+import { failpoint } from "./failpoints.js";
 import { meaningOf, type RevertMeaning, revertDataOf } from "./reverts.js";
 import { enqueueWebhooks } from "./webhooks.js";
 
@@ -186,6 +187,7 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
   async function onMined(tx: TxRow, attempt: AttemptRow, receipt: Receipt): Promise<void> {
     const success = BigInt(receipt.status) === 1n;
     const meaning = success ? null : await revertMeaning(tx.data, "latest");
+    failpoint("before_mined_update");
     await withTransaction(db, async (client) => {
       await client.query(
         `update chain_txs set status = 'mined', mined_attempt_id = $2, block_number = $3, block_hash = $4,
@@ -462,7 +464,9 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
         throw error;
       }
       deps.nonces.commit(nonce);
+      failpoint("after_store");
       const outcome = await broadcast(signed.raw);
+      failpoint("after_broadcast");
       if (outcome === "accepted" || outcome === "nonce_used") await markSent(txId, attemptId, signed.hash);
       return bufferToHex(signed.hash);
     },
