@@ -14,7 +14,6 @@ import { toBeHex, zeroPadValue } from "ethers";
 import type { RpcPool } from "../chain/rpc-pool.js";
 import type { Db } from "../db/pool.js";
 import { bufferToHex, withTransaction } from "../db/pool.js";
-import { failpoint } from "./failpoints.js";
 import { PERMANENT_REASONS } from "./reverts.js";
 import { enqueueWebhooks } from "./webhooks.js";
 
