@@ -1,0 +1,135 @@
+/**
+ * Caching keyed by the indexed height: what the indexer's database says cannot change until the
+ * indexer processes another block, so one computation per height serves every request.
+ */
+
+export interface HeightCache {
+  /**
+   * The value of `compute` for `key` at `height`: computed once, shared by concurrent callers,
+   * replaced when the height moves. A failed computation is not kept.
+   */
+  get<T>(key: string, height: number, compute: () => Promise<T>): Promise<T>;
+  clear(): void;
+  size(): number;
+}
+
+export function createHeightCache(options: { maxKeys?: number } = {}): HeightCache {
+  const maxKeys = options.maxKeys ?? 1000;
+  const entries = new Map<string, { height: number; value: Promise<unknown> }>();
+  return {
+    get<T>(key: string, height: number, compute: () => Promise<T>): Promise<T> {
+      const found = entries.get(key);
+      if (found && found.height === height) {
+        // Most recently used last, for eviction.
+        entries.delete(key);
+        entries.set(key, found);
+        return found.value as Promise<T>;
+      }
+      const value = compute();
+      const entry = { height, value };
+      entries.delete(key);
+      entries.set(key, entry);
+      while (entries.size > maxKeys) {
+        const oldest = entries.keys().next().value;
+        if (oldest === undefined) break;
+        entries.delete(oldest);
+      }
+      value.catch(() => {
+        if (entries.get(key) === entry) entries.delete(key);
+      });
+      return value;
+    },
+    clear: () => entries.clear(),
+    size: () => entries.size,
+  };
+}
+
+export interface CachedResponse {
+  status: number;
+  headers: [string, string][];
+  body: Uint8Array;
+}
+
+/**
+ * Rendered responses by URL and height, bounded in bytes (least recently used goes first), so a
+ * crawler walking many URLs cannot grow the process without bound.
+ */
+export interface ResponseCache {
+  get(key: string, height: number, render: () => Promise<CachedResponse | null>): Promise<CachedResponse | null>;
+  bytes(): number;
+  clear(): void;
+}
+
+export function createResponseCache(options: { maxBytes?: number } = {}): ResponseCache {
+  const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  const entries = new Map<string, { height: number; value: Promise<CachedResponse | null>; bytes: number }>();
+  let total = 0;
+  function evict() {
+    for (const [key, entry] of entries) {
+      if (total <= maxBytes) break;
+      entries.delete(key);
+      total -= entry.bytes;
+    }
+  }
+  return {
+    get(key, height, render) {
+      const found = entries.get(key);
+      if (found && found.height === height) {
+        entries.delete(key);
+        entries.set(key, found);
+        return found.value;
+      }
+      if (found) {
+        entries.delete(key);
+        total -= found.bytes;
+      }
+      const entry = { height, value: render(), bytes: 0 };
+      entries.set(key, entry);
+      entry.value.then(
+        (response) => {
+          if (entries.get(key) !== entry) return;
+          if (!response) {
+            // Not cacheable (e.g. a server error): the next request renders again.
+            entries.delete(key);
+            return;
+          }
+          entry.bytes = response.body.byteLength + key.length + 256;
+          total += entry.bytes;
+          evict();
+        },
+        () => {
+          if (entries.get(key) === entry) entries.delete(key);
+        },
+      );
+      return entry.value;
+    },
+    bytes: () => total,
+    clear() {
+      entries.clear();
+      total = 0;
+    },
+  };
+}
+
+/** Strong ETag for a URL's answer at a height of a given build of the portal. */
+export function etagFor(build: string, height: number, key: string): string {
+  // FNV-1a of the key: short, and different URLs at the same height get different tags.
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `"${build}-${height}-${hash.toString(36)}"`;
+}
+
+/** Whether an If-None-Match header names `etag` (weak comparison, as for GET). */
+export function ifNoneMatchHits(header: string | null, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === "*") return true;
+  const bare = etag.replace(/^W\//, "");
+  return header.split(",").some((tag) => tag.trim().replace(/^W\//, "") === bare);
+}
+
+export function cacheControl(maxAgeSeconds: number, staleSeconds: number): string {
+  return `public, max-age=${maxAgeSeconds}, stale-while-revalidate=${staleSeconds}`;
+}
