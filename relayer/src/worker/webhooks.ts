@@ -162,8 +162,8 @@ export function createWebhookSender(deps: {
           const base = Math.min(3_600_000, deps.retryBaseMs * 2 ** (attempts - 1));
           const delay = Math.round(base / 2 + random() * (base / 2));
           await deps.db.query(
-            `update webhook_deliveries set attempts = $2, last_status = $3, last_error = $4,
-                    state = case when $2 >= $5 then 'failed' else 'pending' end,
+            `update webhook_deliveries set attempts = $2::int, last_status = $3, last_error = $4,
+                    state = case when $2::int >= $5::int then 'failed' else 'pending' end,
                     next_attempt_at = now() + make_interval(secs => $6::double precision / 1000)
               where id = $1`,
             [row.id, attempts, status, error, deps.maxAttempts, delay],

@@ -1,3 +1,6 @@
+import { createHmac } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { decodeReceipt, LOCAL_ACCOUNTS } from "@veritally/contracts";
 import type { FastifyInstance } from "fastify";
 import pg from "pg";
@@ -40,6 +43,8 @@ beforeAll(async () => {
     MAX_WAIT_MS: "200",
     CONFIRMATIONS: "2",
     STUCK_AFTER_MS: "600",
+    WEBHOOK_ALLOW_PRIVATE: "true",
+    WEBHOOK_RETRY_BASE_MS: "50",
   });
   app = await buildApp({ config });
   sql = new pg.Pool({ connectionString: db.url, max: 2 });
@@ -217,5 +222,88 @@ describe("worker", () => {
     const reconciles = w.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "election reconciled with the chain");
     expect(reconciles.at(-1)).toMatchObject({ electionId: "4", alreadyOnChain: lost ? expect.any(Number) : 0 });
     expect(reconciles.at(-1).alreadyOnChain).toBeGreaterThan(0);
+  });
+
+  it("posts signed webhooks when a client's votes are confirmed or fail, retrying with backoff", async () => {
+    const received: { body: string; signature: string; delivery: string; event: string }[] = [];
+    let failuresLeft = 2;
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => {
+        body += c;
+      });
+      req.on("end", () => {
+        if (failuresLeft-- > 0) {
+          res.writeHead(500).end();
+          return;
+        }
+        received.push({
+          body,
+          signature: String(req.headers["veritally-signature"]),
+          delivery: String(req.headers["veritally-delivery"]),
+          event: String(req.headers["veritally-event"]),
+        });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const registered = await app.inject({
+        method: "PUT",
+        url: "/v1/client/webhook",
+        headers: { authorization: `Bearer ${key}` },
+        payload: { url: `http://127.0.0.1:${port}/hook` },
+      });
+      expect(registered.statusCode, registered.body).toBe(200);
+      const secret: string = registered.json().secret;
+
+      await chain.createElection(30);
+      const confirmedVote = (await vote(30, "hook-1", 0)).json();
+      // a second vote cannot reach the chain in time: submission stays paused until recording ends
+      await app.inject({ method: "POST", url: "/v1/admin/submission/pause", headers: adminHeaders });
+      await until(async () => (await recordedVotes(chain, 30)).length === 1, {
+        step: async () => {
+          await app.inject({ method: "POST", url: "/v1/admin/submission/resume", headers: adminHeaders });
+          await w.tick();
+          await app.inject({ method: "POST", url: "/v1/admin/submission/pause", headers: adminHeaders });
+        },
+      });
+      const lateVote = (await vote(30, "hook-2", 1)).json();
+      expect(lateVote.status).toBe("queued");
+      // Time passes (the chain's clock is far ahead of the wall clock here): recording has ended.
+      await sql.query("update elections set record_until = now() where election_id = 30");
+      await mine(2);
+      await until(async () => received.length >= 2, { step: () => w.tick(), timeoutMs: 30_000, what: "two webhooks" });
+      await app.inject({ method: "POST", url: "/v1/admin/submission/resume", headers: adminHeaders });
+
+      for (const r of received) {
+        const { t, v1 } = Object.fromEntries(r.signature.split(",").map((p) => p.split("="))) as {
+          t: string;
+          v1: string;
+        };
+        expect(v1).toBe(createHmac("sha256", secret).update(`${t}.${r.body}`).digest("hex"));
+        expect(JSON.parse(r.body).id).toBe(r.delivery);
+      }
+      const confirmed = received.find((r) => r.event === "votes.confirmed");
+      expect(JSON.parse(confirmed?.body ?? "{}")).toMatchObject({
+        event: "votes.confirmed",
+        electionId: "30",
+        votes: [{ ref: confirmedVote.ref, status: "confirmed", seq: "0" }],
+      });
+      const failed = received.find((r) => r.event === "votes.failed");
+      expect(JSON.parse(failed?.body ?? "{}")).toMatchObject({
+        event: "votes.failed",
+        votes: [{ ref: lateVote.ref, status: "failed", reason: "recording_ended" }],
+      });
+      expect((await status(lateVote.ref)).reason).toBe("recording_ended");
+      const { rows } = await sql.query("select attempts, state from webhook_deliveries order by id");
+      expect(rows.every((r) => r.state === "delivered")).toBe(true);
+      expect(rows.reduce((n, r) => n + r.attempts, 0)).toBe(received.length + 2);
+      const stats = (await app.inject({ method: "GET", url: "/v1/admin/stats", headers: adminHeaders })).json();
+      expect(stats.failures.votes).toContainEqual({ reason: "recording_ended", count: 1 });
+    } finally {
+      server.close();
+    }
   });
 });
