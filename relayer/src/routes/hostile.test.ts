@@ -102,7 +102,7 @@ function hostileRequests(): (InjectOptions & { label: string })[] {
     `Bearer ${ADMIN_KEY}`,
     `bearer ${key}x`,
     `Bearer ${key} extra`,
-    "Bearer ${jndi:ldap://x}",
+    ["Bearer $", "{jndi:ldap://x}"].join(""),
   ]) {
     cases.push({
       label: `vote with authorization ${JSON.stringify(header?.slice(0, 40))}`,
