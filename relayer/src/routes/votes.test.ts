@@ -336,3 +336,51 @@ describe("ops", () => {
     expect(res.headers["content-security-policy"]).toContain("frame-ancestors 'none'");
   });
 });
+
+describe("limits", () => {
+  it("limits each client to its own rate", async () => {
+    const created = await app.inject({
+      method: "POST",
+      url: "/v1/admin/clients",
+      headers: adminHeaders,
+      payload: { name: "slow client", rateLimitPerMinute: 3 },
+    });
+    const slowKey = created.json().apiKey.key;
+    const codes = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await app.inject({
+        method: "POST",
+        url: "/v1/elections/1/votes",
+        headers: { authorization: `Bearer ${slowKey}` },
+        payload: { voterId: `slow-${i}`, choice: 0 },
+      });
+      codes.push(res.statusCode);
+      if (res.statusCode === 429) {
+        expect(res.json().error.code).toBe("rate_limited");
+        expect(Number(res.headers["retry-after"])).toBeGreaterThan(0);
+      }
+    }
+    expect(codes).toEqual([202, 202, 202, 429, 429]);
+    // the other client is not affected
+    expect((await vote(1, { voterId: "not-slow", choice: 0 })).statusCode).toBe(202);
+  });
+
+  it("answers over real HTTP, with the body limit and headers", async () => {
+    const address = await app.listen({ host: "127.0.0.1", port: 0 });
+    const post = (body: string) =>
+      fetch(`${address}/v1/elections/1/votes`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body,
+      });
+    const ok = await post(JSON.stringify({ voterId: "over-http", choice: 1 }));
+    expect(ok.status).toBe(202);
+    expect(ok.headers.get("x-content-type-options")).toBe("nosniff");
+    const accepted = (await ok.json()) as { statusUrl: string };
+    const status = await fetch(`${address}${accepted.statusUrl}`);
+    expect(((await status.json()) as { status: string }).status).toBe("queued");
+    const big = await post(JSON.stringify({ voterId: "x".repeat(40_000), choice: 1 }));
+    expect(big.status).toBe(413);
+    expect(await big.json()).toEqual({ error: { code: "body_too_large", message: expect.any(String) } });
+  });
+});
