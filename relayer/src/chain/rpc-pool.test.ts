@@ -63,7 +63,7 @@ describe("RPC pool", () => {
 
   it("gives up with a retryable error naming every endpoint after its rounds", async () => {
     const pool = createRpcPool({ urls: ["http://127.0.0.1:1", "http://127.0.0.1:2"], rounds: 2, baseDelayMs: 5 });
-    const error = await pool.call("eth_chainId").catch((e: Error & { retryable: boolean }) => e);
+    const error = (await pool.call("eth_chainId").catch((e) => e)) as Error & { retryable: boolean };
     expect(error.retryable).toBe(true);
     expect(error.message).toMatch(/no RPC endpoint answered \(http:\/\/127\.0\.0\.1:1: .*; http:\/\/127\.0\.0\.1:2: /);
   });
