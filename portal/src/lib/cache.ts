@@ -52,23 +52,33 @@ export interface CachedResponse {
 
 /**
  * Rendered responses by URL and height, bounded in bytes (least recently used goes first), so a
- * crawler walking many URLs cannot grow the process without bound.
+ * crawler walking many URLs cannot grow the process without bound. Concurrent requests for the
+ * same URL share one rendering; a rendering marked keep: false is shared but not kept.
  */
 export interface ResponseCache {
-  get(key: string, height: number, render: () => Promise<CachedResponse | null>): Promise<CachedResponse | null>;
+  get(
+    key: string,
+    height: number,
+    render: () => Promise<{ response: CachedResponse; keep: boolean }>,
+  ): Promise<CachedResponse>;
   bytes(): number;
   clear(): void;
 }
 
 export function createResponseCache(options: { maxBytes?: number } = {}): ResponseCache {
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
-  const entries = new Map<string, { height: number; value: Promise<CachedResponse | null>; bytes: number }>();
+  const entries = new Map<string, { height: number; value: Promise<CachedResponse>; bytes: number }>();
   let total = 0;
+  function remove(key: string) {
+    const entry = entries.get(key);
+    if (!entry) return;
+    entries.delete(key);
+    total -= entry.bytes;
+  }
   function evict() {
-    for (const [key, entry] of entries) {
+    for (const key of entries.keys()) {
       if (total <= maxBytes) break;
-      entries.delete(key);
-      total -= entry.bytes;
+      remove(key);
     }
   }
   return {
@@ -79,17 +89,14 @@ export function createResponseCache(options: { maxBytes?: number } = {}): Respon
         entries.set(key, found);
         return found.value;
       }
-      if (found) {
-        entries.delete(key);
-        total -= found.bytes;
-      }
-      const entry = { height, value: render(), bytes: 0 };
+      remove(key);
+      const rendering = render();
+      const entry = { height, value: rendering.then((r) => r.response), bytes: 0 };
       entries.set(key, entry);
-      entry.value.then(
-        (response) => {
+      rendering.then(
+        ({ response, keep }) => {
           if (entries.get(key) !== entry) return;
-          if (!response) {
-            // Not cacheable (e.g. a server error): the next request renders again.
+          if (!keep) {
             entries.delete(key);
             return;
           }

@@ -93,6 +93,8 @@ export interface VoteRecord {
   refText: string;
   choice: number;
   choiceLabel: string;
+  /** Labels of every choice of the election, in choice order. */
+  choices: string[];
   voteHash: string;
   blockNumber: number;
   blockHash: string;
@@ -275,6 +277,7 @@ interface VoteRow {
   election_id: string;
   title: string | null;
   choice_labels: string[] | null;
+  choice_count: number;
   seq: string;
   ref: string;
   choice: number;
@@ -287,7 +290,7 @@ interface VoteRow {
   in_grace_period: boolean;
 }
 
-const VOTE_SELECT = `select v.election_id, e.title, e.choice_labels, v.seq::text, v.ref, v.choice, v.vote_hash,
+const VOTE_SELECT = `select v.election_id, e.title, e.choice_labels, e.choice_count, v.seq::text, v.ref, v.choice, v.vote_hash,
   v.block_number, v.block_hash, v.timestamp, v.tx_hash, v.log_index, v.in_grace_period
   from vote v join election e on e.id = v.election_id`;
 
@@ -300,6 +303,7 @@ function voteOf(r: VoteRow): VoteRecord {
     refText: encodeRef(r.ref),
     choice: r.choice,
     choiceLabel: labelOf(r.choice_labels, r.choice),
+    choices: Array.from({ length: r.choice_count }, (_, i) => labelOf(r.choice_labels, i)),
     voteHash: r.vote_hash,
     blockNumber: r.block_number,
     blockHash: r.block_hash,

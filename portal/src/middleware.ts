@@ -1,0 +1,109 @@
+/**
+ * Every request passes here:
+ * - public GETs are answered per indexed height: an ETag of (build, height, URL), a 304 when the
+ *   client has it, and one rendering per URL and height shared by every request (cache.ts);
+ * - /admin needs the admin password (session cookie or HTTP basic auth);
+ * - a database that is down becomes a 503 page (or JSON under /api), never a stack trace;
+ * - security headers on everything.
+ */
+import { defineMiddleware } from "astro:middleware";
+import { SESSION_COOKIE } from "./lib/admin-auth.js";
+import { adminAuth } from "./lib/admin-session.js";
+import { cacheControl, createResponseCache, etagFor, ifNoneMatchHits } from "./lib/cache.js";
+import { config } from "./lib/config.js";
+import { portalData } from "./lib/data.js";
+import { DatabaseUnavailableError } from "./lib/db.js";
+
+// Changes with every start, so a new build never answers 304 for an old build's page.
+const BUILD = Date.now().toString(36);
+const responses = createResponseCache();
+
+function secured(response: Response, extra: Record<string, string> = {}): Response {
+  const headers = new Headers(response.headers);
+  headers.set("X-Content-Type-Options", "nosniff");
+  headers.set("X-Frame-Options", "DENY");
+  headers.set("Referrer-Policy", "same-origin");
+  for (const [name, value] of Object.entries(extra)) headers.set(name, value);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+function isPublicGet(method: string, pathname: string): boolean {
+  if (method !== "GET" && method !== "HEAD") return false;
+  return !(pathname === "/admin" || pathname.startsWith("/admin/") || pathname === "/unavailable");
+}
+
+export const onRequest = defineMiddleware(async (ctx, next) => {
+  const { pathname } = ctx.url;
+  try {
+    if (pathname === "/admin" || pathname.startsWith("/admin/")) {
+      const auth = adminAuth();
+      if (auth && pathname !== "/admin/login") {
+        const session = ctx.cookies.get(SESSION_COOKIE)?.value;
+        const header = ctx.request.headers.get("authorization");
+        if (!auth.checkSession(session) && !auth.checkBasic(header)) {
+          if (header) {
+            return secured(new Response("wrong admin password\n", { status: 401 }), {
+              "WWW-Authenticate": 'Basic realm="Veritally admin", charset="UTF-8"',
+              "Cache-Control": "no-store",
+            });
+          }
+          return secured(ctx.redirect(`/admin/login?next=${encodeURIComponent(pathname)}`, 303), {
+            "Cache-Control": "no-store",
+          });
+        }
+      }
+      return secured(await next(), { "Cache-Control": "no-store" });
+    }
+
+    const c = config();
+    if (!c.cache.enabled || !isPublicGet(ctx.request.method, pathname)) return secured(await next());
+
+    const height = await portalData().height();
+    const key = pathname + ctx.url.search;
+    const etag = etagFor(BUILD, height, key);
+    const caching = {
+      ETag: etag,
+      "Cache-Control": cacheControl(c.cache.maxAgeSeconds, c.cache.staleWhileRevalidateSeconds),
+    };
+    if (ifNoneMatchHits(ctx.request.headers.get("if-none-match"), etag)) {
+      return secured(new Response(null, { status: 304 }), caching);
+    }
+    if (pathname.endsWith(".csv")) {
+      // Streamed downloads of any size are not kept in memory; the ETag still spares a repeat.
+      const response = await next();
+      return secured(response, response.status === 200 ? caching : {});
+    }
+    const cached = await responses.get(key, height, async () => {
+      const rendered = await next();
+      const body = new Uint8Array(await rendered.arrayBuffer());
+      const keep = (rendered.status === 200 || rendered.status === 404) && !rendered.headers.has("set-cookie");
+      return { response: { status: rendered.status, headers: [...rendered.headers], body }, keep };
+    });
+    const keepable = cached.status === 200 || cached.status === 404;
+    const response = new Response(ctx.request.method === "HEAD" ? null : (cached.body as BodyInit), {
+      status: cached.status,
+      headers: cached.headers,
+    });
+    return secured(response, keepable ? caching : { "Cache-Control": "no-store" });
+  } catch (error) {
+    if (!(error instanceof DatabaseUnavailableError)) throw error;
+    // Logged for the operators (the message names the database, never a password).
+    console.error(`[portal] ${ctx.request.method} ${pathname}: ${error.message}`);
+    if (pathname.startsWith("/api/")) {
+      return secured(
+        Response.json(
+          {
+            error: {
+              code: "database_unavailable",
+              message: `the ${error.database} database is not reachable; try again shortly`,
+            },
+          },
+          { status: 503, headers: { "Retry-After": "10" } },
+        ),
+        { "Cache-Control": "no-store" },
+      );
+    }
+    ctx.locals.outage = { database: error.database, message: error.message };
+    return secured(await ctx.rewrite("/unavailable"));
+  }
+});
