@@ -10,6 +10,24 @@ export default defineConfig({
       // The whole system: the start command's parts, the end-to-end proof and the fault drills.
       { extends: true, test: { name: "system", root: ".", include: ["scripts/**/*.test.ts", "e2e/**/*.test.ts"] } },
     ],
+    coverage: {
+      provider: "v8",
+      // The product code of the three services; generated code and test setup are not ours to count.
+      // Vitest matches these against each file's path relative to each project's root: "src/**"
+      // catches a service's files from its own project, the repository-relative globs from the
+      // "system" project (root "."). scripts/coverage-check.ts then keeps the three services.
+      include: ["src/**/*.ts", "relayer/src/**/*.ts", "indexer/src/**/*.ts", "portal/src/**/*.ts"],
+      exclude: [
+        "**/*.test.ts",
+        "**/testing/**",
+        "**/testing.ts",
+        "**/*.scratch.ts",
+        "**/indexer/src/model/generated/**",
+        "**/indexer/src/abi/**",
+      ],
+      reporter: ["json", "text-summary"],
+      reportsDirectory: "coverage",
+    },
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
