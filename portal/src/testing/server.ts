@@ -1,0 +1,130 @@
+/**
+ * The built portal as its operators run it: `astro build` once (rebuilt when a source is newer
+ * than the build; test files share it under a lock), then `node dist/server/entry.mjs` as a
+ * child process on a free loopback port.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { freePort } from "@veritally/contracts/local-node";
+import { portalRoot, repoRoot } from "./databases.js";
+
+const entry = path.join(portalRoot, "dist", "server", "entry.mjs");
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === "node_modules" || e.name === "dist" || e.name.startsWith(".") || e.name.endsWith(".test.ts"))
+      continue;
+    const full = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestSource(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+function isFresh(): boolean {
+  if (!existsSync(entry)) return false;
+  const built = statSync(entry).mtimeMs;
+  // The shared module is bundled too.
+  return built >= newestSource(portalRoot) && built >= newestSource(path.join(repoRoot, "contracts", "src"));
+}
+
+async function withLock<T>(name: string, action: () => T): Promise<T> {
+  const lock = path.join(os.tmpdir(), `${name}.lock`);
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock older than three minutes was left by a process that died.
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 180_000) rmdirSync(lock);
+      } catch {}
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    return action();
+  } finally {
+    rmdirSync(lock);
+  }
+}
+
+/** Builds the portal unless the build is newer than every source. */
+export async function ensurePortalBuilt(): Promise<void> {
+  if (isFresh()) return;
+  await withLock("veritally-portal-build", () => {
+    if (isFresh()) return;
+    const astro = path.join(repoRoot, "node_modules", "astro", "bin", "astro.mjs");
+    execFileSync(process.execPath, [astro, "build"], {
+      cwd: portalRoot,
+      env: { ...process.env, ASTRO_TELEMETRY_DISABLED: "1" },
+      stdio: "pipe",
+      timeout: 170_000,
+    });
+  });
+}
+
+export interface PortalServer {
+  url: string;
+  port: number;
+  process: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts the built server with `env` (plus HOST and a free PORT) and waits until it answers. */
+export async function startPortal(env: Record<string, string>): Promise<PortalServer> {
+  await ensurePortalBuilt();
+  const port = await freePort();
+  const child = spawn(process.execPath, [entry], {
+    cwd: portalRoot,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let text = "";
+  const collect = (chunk: Buffer) => {
+    text += chunk.toString();
+    if (text.length > 200_000) text = text.slice(-100_000);
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const server: PortalServer = {
+    url,
+    port,
+    process: child,
+    output: () => text,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the portal exited with ${child.exitCode}:\n${text}`);
+    try {
+      await fetch(`${url}/favicon.svg`, { signal: AbortSignal.timeout(1000) });
+      return server;
+    } catch {
+      if (Date.now() > deadline) {
+        await server.stop();
+        throw new Error(`the portal did not answer on ${url} within 30 s:\n${text}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
