@@ -21,6 +21,7 @@ export const EnvSchema = Type.Object({
   REGISTRY_ADDRESS: Type.Optional(Type.String({ description: "VoteRegistry address; default: deployment file" })),
   HOST: Type.String({ default: "127.0.0.1" }),
   PORT: Int(0, 65535, 8080, "API port"),
+  API_PROCESSES: Int(1, 64, 1, "API processes sharing the port (node:cluster)"),
   LOG_LEVEL: Type.Union(
     ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)),
     { default: "info" },
@@ -59,6 +60,7 @@ export interface Config {
   registryAddress: string | undefined;
   host: string;
   port: number;
+  apiProcesses: number;
   logLevel: string;
   maxBatch: number;
   maxWaitMs: number;
@@ -180,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     registryAddress,
     host: parsed.HOST,
     port: parsed.PORT,
+    apiProcesses: parsed.API_PROCESSES,
     logLevel: parsed.LOG_LEVEL,
     maxBatch: parsed.MAX_BATCH,
     maxWaitMs: parsed.MAX_WAIT_MS,

@@ -87,10 +87,11 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     feeAboveCap: gauge("fee_above_cap", "1 if network fees are above the cap"),
   };
 
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? "unmatched";
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    done();
   });
 
   app.get("/metrics", { schema: { tags: ["ops"], summary: "Prometheus metrics" } }, async (_request, reply) => {

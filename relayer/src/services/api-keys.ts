@@ -41,10 +41,12 @@ export function createApiKeyVerifier(db: Db, cacheMs: number, maxEntries = 10_00
       const match = KEY_PATTERN.exec(presented);
       if (!match) return null;
       const keyId = match[1] as string;
-      const presentedHash = sha256(presented);
-      const cacheKey = presentedHash.toString("base64");
+      // The cache is keyed by the exact key string: a hit needs no hashing. Only keys that
+      // matched a stored hash are ever cached.
+      const cacheKey = presented;
       const hit = cache.get(cacheKey);
       if (hit && hit.expires > Date.now()) return hit.principal;
+      const presentedHash = sha256(presented);
       const { rows } = await db.query<{
         key_hash: Buffer;
         client_id: string;
