@@ -4,7 +4,7 @@ import { jsonError, statusJson, voteJson } from "../../../lib/api.js";
 import { portalData } from "../../../lib/data.js";
 
 /** The public record of a vote (the ref is public; the receipt is never asked for). */
-export const GET: APIRoute = async ({ params }) => {
+export const GET: APIRoute = async ({ params, url }) => {
   const ref = params.ref ?? "";
   const data = portalData();
   let votes: Awaited<ReturnType<typeof data.votesByRef>>;
@@ -14,12 +14,15 @@ export const GET: APIRoute = async ({ params }) => {
     if (error instanceof InvalidInputError) return jsonError(400, "invalid_ref", error.message);
     throw error;
   }
-  if (votes.length === 0) return jsonError(404, "unknown_ref", "no vote with this reference on the chain record (yet)");
+  // ?lookup: "not recorded (yet)" is an answer, not an error (the verify page asks this way).
+  if (votes.length === 0 && !url.searchParams.has("lookup")) {
+    return jsonError(404, "unknown_ref", "no vote with this reference on the chain record (yet)");
+  }
   const status = await data.status();
   const facts = data.chainFacts(status);
   return Response.json({
-    ref: votes[0]?.ref,
-    refText: votes[0]?.refText,
+    ref: votes[0]?.ref ?? null,
+    refText: votes[0]?.refText ?? null,
     chain: { chainId: facts.chainId, registryAddress: facts.registryAddress },
     indexer: statusJson(status),
     votes: votes.map((v) => voteJson(v, status)),
