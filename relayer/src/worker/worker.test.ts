@@ -55,6 +55,11 @@ beforeAll(async () => {
     payload: { name: "worker tests" },
   });
   key = created.json().apiKey.key;
+  // an Idempotency-Key answer older than IDEMPOTENCY_TTL_HOURS: the worker deletes it
+  await sql.query(
+    `insert into idempotency_keys (client_id, key, request_hash, vote_id, response, created_at)
+     values (1, 'old-key', '\\x00', 0, '{}', now() - interval '25 hours')`,
+  );
   w = await testWorker(config);
 });
 
@@ -111,6 +116,11 @@ describe("worker", () => {
     expect(s.txHash).toBe(record?.txHash);
     expect(s.confirmations).toBeGreaterThanOrEqual(2);
     expect(Number(s.seq)).toBe(record?.seq);
+  });
+
+  it("deletes stored Idempotency-Key answers (they hold receipts) after IDEMPOTENCY_TTL_HOURS", async () => {
+    await w.tick();
+    expect((await sql.query("select count(*) from idempotency_keys where key = 'old-key'")).rows[0].count).toBe("0");
   });
 
   it("creates an election on chain for the admin API, records its votes, and closes it", async () => {

@@ -104,6 +104,7 @@ export function createWorker(deps: WorkerDeps): Worker {
   let stopping = false;
   let running: Promise<void> | undefined;
   let lastRefresh = 0;
+  let lastPurge = 0;
   let lastError: string | null = null;
   let waiting: string | null = null;
   const simulationBackoff = new Map<string, number>();
@@ -333,6 +334,13 @@ export function createWorker(deps: WorkerDeps): Worker {
         await refreshElections();
       }
       await webhooks.deliverDue();
+      if (Date.now() - lastPurge > 60_000) {
+        lastPurge = Date.now();
+        // Stored answers hold receipts: keep them only as long as a retry is plausible.
+        await db.query("delete from idempotency_keys where created_at < now() - make_interval(hours => $1)", [
+          config.idempotencyTtlHours,
+        ]);
+      }
       lastError = null;
     } catch (error) {
       lastError = (error as Error).message.slice(0, 500);
