@@ -10,7 +10,8 @@
  *   by the portal through a login role that is a member of veritally_audit_reader.
  * Then builds the portal (npm run build -w portal), starts dist/server/entry.mjs as an operator
  * would, and measures:
- * - crossCheckSeconds: the first GET /elections/1/cross-check, uncached (every vote reconciled);
+ * - crossCheckSeconds: the first GET /elections/1/cross-check, uncached; its JSON report must then
+ *   say every vote matched and the queued ones are pending;
  * - auditPage and api: autocannon, 50 connections, DURATION seconds each, on /elections/1 and
  *   /api/elections/1.json (no If-None-Match: every answer is a full 200);
  * - baseline, same run: a bare node:http server on loopback answering the audit page's exact
@@ -542,8 +543,14 @@ async function main(): Promise<void> {
     const page = await res.text();
     const crossCheckSeconds = (performance.now() - started) / 1000;
     if (res.status !== 200) throw new Error(`cross-check answered ${res.status}:\n${page.slice(0, 2000)}`);
-    if (!page.includes(VOTES.toLocaleString("en-US")) && !page.includes(String(VOTES))) {
-      throw new Error(`the cross-check page does not show the ${VOTES} votes it should have reconciled`);
+    // A fast cross-check is worth nothing unless it reconciled every vote: check its report.
+    const reportRes = await fetch(`${portal.url}/api/elections/${ELECTION}/cross-check.json`);
+    const report = (await reportRes.json()) as { matched?: number; pending?: { count?: number }; verdict?: string };
+    if (reportRes.status !== 200 || report.matched !== VOTES || report.pending?.count !== QUEUED) {
+      throw new Error(
+        `the cross-check report says matched ${report.matched}, pending ${report.pending?.count}, verdict ` +
+          `${report.verdict} (HTTP ${reportRes.status}); expected ${VOTES} matched and ${QUEUED} pending`,
+      );
     }
     started = performance.now();
     res = await fetch(crossCheckUrl);
