@@ -203,6 +203,22 @@ describe("GET /v1/votes/:ref", () => {
     }
   });
 
+  it("takes a client's key (rate-limited as that client) and refuses a bad one", async () => {
+    const accepted = (await vote(1, { voterId: "status-key", choice: 0 })).json();
+    const withKey = await app.inject({
+      method: "GET",
+      url: accepted.statusUrl,
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(withKey.statusCode).toBe(200);
+    const badKey = await app.inject({
+      method: "GET",
+      url: accepted.statusUrl,
+      headers: { authorization: "Bearer nope" },
+    });
+    expect(badKey.statusCode).toBe(401);
+  });
+
   it("answers 404 for an unknown ref and 400 for a mistyped one", async () => {
     const unknown = await app.inject({ method: "GET", url: `/v1/votes/0x${"ab".repeat(16)}` });
     expect(unknown.statusCode).toBe(404);

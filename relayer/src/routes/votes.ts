@@ -36,6 +36,10 @@ const votes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/v1/votes/:ref",
     {
+      // Public; a front end that sends its key is rate-limited as itself rather than by IP.
+      onRequest: async (request) => {
+        if (request.headers.authorization !== undefined) await app.authenticateClient(request);
+      },
       schema: {
         tags: ["votes"],
         summary: "Public status of a vote",
