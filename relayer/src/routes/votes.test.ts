@@ -1,4 +1,5 @@
 import { decodeReceipt, decodeRef, LOCAL_CHAIN_ID } from "@veritally/contracts";
+import { voteHashVectors } from "@veritally/contracts/vectors";
 import type { FastifyInstance } from "fastify";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -217,6 +218,25 @@ describe("GET /v1/votes/:ref", () => {
       headers: { authorization: "Bearer nope" },
     });
     expect(badKey.statusCode).toBe(401);
+  });
+
+  it("finds votes by the shared vectors' human refs, in any case and grouping", async () => {
+    for (const [i, v] of voteHashVectors.slice(0, 3).entries()) {
+      await sql.query(
+        `insert into votes (election_id, client_id, voter_hash, ref, choice, vote_hash)
+         values (1, $1, $2, $3, 0, $4)`,
+        [
+          clientId,
+          Buffer.alloc(32, i + 100),
+          Buffer.from(v.ref.slice(2), "hex"),
+          Buffer.from(v.voteHash.slice(2), "hex"),
+        ],
+      );
+      for (const form of [v.refText, v.refText.toLowerCase().replace(/-/g, ""), v.ref]) {
+        const res = await app.inject({ method: "GET", url: `/v1/votes/${form}` });
+        expect(res.json().ref).toBe(v.refText);
+      }
+    }
   });
 
   it("answers 404 for an unknown ref and 400 for a mistyped one", async () => {
