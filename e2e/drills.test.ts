@@ -63,7 +63,6 @@ describe("fault drills", () => {
     stack = await startTestStack("drills", {
       rpcProxy: true,
       embeddedPostgres: true,
-      withPortal: false,
       // Confirmations deeper than the drilled reorg (3 blocks): a batch counts as final only where the chain does.
       relayerEnv: {
         MAX_FEE_GWEI: "50",

@@ -294,4 +294,19 @@ export async function expectAllRecorded(
   expect(Number(indexed?.missing_seq_count)).toBe(0);
   expect(indexed?.duplicate_ref_count).toBe(0);
   expect(indexed?.duplicate_hash_count).toBe(0);
+
+  if (stack.urls.portal) {
+    // The portal's cross-check of every vote, relayer against chain, must come out clean.
+    let report: { verdict?: string; summary?: string; matched?: number } = {};
+    await waitUntil(
+      `a clean cross-check of election ${electionId} (last: ${report.summary ?? "none"})`,
+      async () => {
+        const res = await fetch(`${stack.urls.portal}/api/elections/${electionId}/cross-check.json`);
+        report = (await res.json()) as typeof report;
+        return report.verdict === "consistent";
+      },
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    expect(report.matched).toBe(load.accepted.length);
+  }
 }

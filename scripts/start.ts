@@ -92,6 +92,7 @@ try {
   chain RPC       ${stack.rpcUrl}   (chain ${stack.deployment.chainId})
   VoteRegistry    ${stack.deployment.address}
   admin API key   in ${path.relative(repoRoot, path.join(dataDir, "secrets", "admin-api-key"))}
+  portal /admin   password in ${path.relative(repoRoot, path.join(dataDir, "secrets", "portal-admin-password"))}
   logs            ${path.relative(repoRoot, path.join(dataDir, "logs"))}/
 Press Ctrl-C to stop.`);
   if (simulator) {

@@ -42,21 +42,23 @@ export function portalServerArgs(portalRoot: string): string[] {
 export function portalEnv(o: {
   port: number;
   indexerDb: string;
-  relayerDb: string;
+  auditUrlFile: string;
   relayerUrl: string;
   adminKeyFile: string;
+  portalPasswordFile: string;
   deployment: Deployment;
-  rpcUrl: string;
 }): Record<string, string> {
   return {
     HOST: "127.0.0.1",
     PORT: String(o.port),
     INDEXER_DATABASE_URL: o.indexerDb,
-    RELAYER_AUDIT_DATABASE_URL: o.relayerDb,
+    // The relayer's database only through the read-only audit role.
+    RELAYER_AUDIT_DATABASE_URL_FILE: o.auditUrlFile,
     RELAYER_URL: o.relayerUrl,
     RELAYER_ADMIN_KEY_FILE: o.adminKeyFile,
+    PORTAL_ADMIN_PASSWORD_FILE: o.portalPasswordFile,
     CHAIN_ID: String(o.deployment.chainId),
     REGISTRY_ADDRESS: o.deployment.address,
-    RPC_URL: o.rpcUrl,
+    ASTRO_TELEMETRY_DISABLED: "1",
   };
 }

@@ -16,6 +16,7 @@ import { type LocalNode, rpcAnswers, startLocalNode } from "@veritally/contracts
 import { indexerProcesses } from "@veritally/indexer/launch";
 import { NonceManager, Wallet } from "ethers";
 import pg from "pg";
+import { ensureAuditLogin } from "../../portal/src/lib/audit-role.js";
 import { type ChainRecorder, readJournal, replayJournal, resetJournal, startChainRecorder } from "./chain-journal.js";
 import { ensureDatabase, type PostgresServer, provisionPostgres } from "./database.js";
 import { createSupervisor, httpOk, type Supervisor, waitUntil } from "./supervisor.js";
@@ -300,14 +301,23 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (options.withPortal !== false && existsSync(path.join(repoRoot, "portal", "src"))) {
       say("portal (building it first if its sources changed)");
       try {
+        // The portal reads the relayer's database only as a member of veritally_audit_reader.
+        const auditPassword = (await readFile(await secretFile(secrets, "portal-audit-password", 24), "utf8")).trim();
+        const auditUrl = await ensureAuditLogin({
+          adminUrl: relayerDb,
+          role: "veritally_portal",
+          password: auditPassword,
+        });
+        const auditUrlFile = path.join(secrets, "portal-audit-database-url");
+        await writeFile(auditUrlFile, auditUrl, { mode: 0o600 });
         portalUrl = await startPortal(supervisor, path.join(options.dataDir, "logs"), {
           port: options.ports.portal,
           indexerDb,
-          relayerDb,
+          auditUrlFile,
           relayerUrl,
           adminKeyFile,
+          portalPasswordFile: await secretFile(secrets, "portal-admin-password", 18),
           deployment,
-          rpcUrl: rpcUrls[0] as string,
         });
       } catch (error) {
         // The audit portal is a reader: the rest of the system runs without it.
@@ -338,15 +348,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 async function startPortal(
   supervisor: Supervisor,
   logDir: string,
-  o: {
-    port: number;
-    indexerDb: string;
-    relayerDb: string;
-    relayerUrl: string;
-    adminKeyFile: string;
-    deployment: Deployment;
-    rpcUrl: string;
-  },
+  o: Parameters<typeof import("./portal-launch.js").portalEnv>[0],
 ): Promise<string> {
   const portalRoot = path.join(repoRoot, "portal");
   const { buildPortalIfStale, portalServerArgs, portalEnv } = await import("./portal-launch.js");
