@@ -23,6 +23,33 @@ export function describeValidation(context: string | undefined, errors: AjvError
   return `${where}: ${e.message ?? "invalid"}`;
 }
 
+/**
+ * Errors that mean "the database (or the network to it) is unavailable right now": connection
+ * failures, an administrator shutdown or a server starting up. A retry later can succeed, so the
+ * answer is 503 with Retry-After, never 500.
+ */
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now
+  "53300", // too_many_connections
+]);
+
+export function isUnavailable(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  if (typeof e?.code === "string" && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith("08"))) return true;
+  return (
+    typeof e?.message === "string" &&
+    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(e.message)
+  );
+}
+
 const CODES: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: "body_too_large",
   FST_ERR_CTP_INVALID_MEDIA_TYPE: "unsupported_media_type",
@@ -50,12 +77,17 @@ export default fp(
       if (error instanceof InvalidInputError) {
         return reply.code(400).send({ error: { code: "invalid_input", message: error.message } });
       }
-      if (error instanceof VeritallyError && isRetryable(error)) {
+      if ((error instanceof VeritallyError && isRetryable(error)) || isUnavailable(error)) {
         request.log.warn({ err: error }, "temporarily unavailable");
         return reply
           .code(503)
           .header("retry-after", "5")
-          .send({ error: { code: error.code, message: "temporarily unavailable, try again" } });
+          .send({
+            error: {
+              code: error instanceof VeritallyError ? error.code : "unavailable",
+              message: "temporarily unavailable, try again",
+            },
+          });
       }
       const status = error.statusCode ?? 500;
       if (status >= 400 && status < 500) {
