@@ -62,6 +62,7 @@ beforeAll(async () => {
   votes = await castVotes(chain, ELECTION, {
     count: 240,
     batchSize: 40,
+    secondsBetweenBatches: 75,
     choice: (i) => (i % 7 < 4 ? 0 : i % 7 < 6 ? 1 : 2),
   });
   indexer = startIndexer(chain, indexerDb.url);

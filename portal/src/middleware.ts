@@ -18,11 +18,15 @@ import { DatabaseUnavailableError } from "./lib/db.js";
 const BUILD = Date.now().toString(36);
 const responses = createResponseCache();
 
+const SECURITY_HEADERS: [string, string][] = [
+  ["X-Content-Type-Options", "nosniff"],
+  ["X-Frame-Options", "DENY"],
+  ["Referrer-Policy", "same-origin"],
+];
+
 function secured(response: Response, extra: Record<string, string> = {}): Response {
   const headers = new Headers(response.headers);
-  headers.set("X-Content-Type-Options", "nosniff");
-  headers.set("X-Frame-Options", "DENY");
-  headers.set("Referrer-Policy", "same-origin");
+  for (const [name, value] of SECURITY_HEADERS) headers.set(name, value);
   for (const [name, value] of Object.entries(extra)) headers.set(name, value);
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
@@ -77,14 +81,22 @@ export const onRequest = defineMiddleware(async (ctx, next) => {
       const rendered = await next();
       const body = new Uint8Array(await rendered.arrayBuffer());
       const keep = (rendered.status === 200 || rendered.status === 404) && !rendered.headers.has("set-cookie");
-      return { response: { status: rendered.status, headers: [...rendered.headers], body }, keep };
+      // The final headers, computed once: a cache hit builds one Response and nothing else.
+      const headers = new Map<string, string>();
+      for (const [name, value] of rendered.headers) headers.set(name.toLowerCase(), value);
+      for (const [name, value] of SECURITY_HEADERS) headers.set(name.toLowerCase(), value);
+      if (keep) {
+        headers.set("etag", caching.ETag);
+        headers.set("cache-control", caching["Cache-Control"]);
+      } else {
+        headers.set("cache-control", "no-store");
+      }
+      return { response: { status: rendered.status, headers: [...headers], body }, keep };
     });
-    const keepable = cached.status === 200 || cached.status === 404;
-    const response = new Response(ctx.request.method === "HEAD" ? null : (cached.body as BodyInit), {
+    return new Response(ctx.request.method === "HEAD" ? null : (cached.body as BodyInit), {
       status: cached.status,
       headers: cached.headers,
     });
-    return secured(response, keepable ? caching : { "Cache-Control": "no-store" });
   } catch (error) {
     if (!(error instanceof DatabaseUnavailableError)) throw error;
     // Logged for the operators (the message names the database, never a password).

@@ -92,7 +92,14 @@ async function receiptOf(chain: TestChain, hash: string): Promise<number> {
 export async function castVotes(
   chain: TestChain,
   electionId: number,
-  options: { count: number; batchSize: number; firstSeq?: number; choice: (i: number) => number },
+  options: {
+    count: number;
+    batchSize: number;
+    firstSeq?: number;
+    choice: (i: number) => number;
+    /** Chain time between batches (evm_increaseTime), for a timeline that spans minutes. */
+    secondsBetweenBatches?: number;
+  },
 ): Promise<CastVote[]> {
   const cast: CastVote[] = [];
   const first = options.firstSeq ?? 0;
@@ -112,6 +119,9 @@ export async function castVotes(
       });
       return { seq: first + i, ref, choice, receiptSecret, voteHash };
     });
+    if (options.secondsBetweenBatches && start > 0) {
+      await chain.node.provider.send("evm_increaseTime", [options.secondsBetweenBatches]);
+    }
     const tx = await chain.registry.recordVoteBatch(
       electionId,
       first + start,
