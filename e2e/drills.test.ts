@@ -88,8 +88,10 @@ describe("fault drills", () => {
     const worker = stack.supervisor.get("relayer-worker");
     if (!worker) throw new Error("no worker");
     let kills = 0;
-    await drill(stack, "worker-sigkill", 101, 600, async () => {
+    await drill(stack, "worker-sigkill", 101, 2000, async () => {
       for (let i = 0; i < 4; i++) {
+        // Kill a running worker each time: wait for the supervisor's restart, then let it work a moment.
+        await waitUntil("the worker to be running again", async () => worker.restarts() >= i, { timeoutMs: 30_000 });
         await sleep(700 + Math.random() * 800);
         worker.kill("SIGKILL");
         kills++;
