@@ -226,6 +226,19 @@ describe("/admin", () => {
     expect(html).toMatch(/data-testid="queue-depth"[^>]*>1</);
     expect(html).toContain("20,000 votes in 40 batches");
     expect(html).toContain('id="throughput-chart"');
+    expect(html).toContain('id="latency-chart"');
+  });
+
+  it("pages through every batch of the audit page", async () => {
+    const html = await (await get("/elections/7")).text();
+    // 40 batches of 500: the latest 25 (seqs 7,500 to 19,999), then a link to the older ones.
+    expect(html).toContain('href="/elections/7?before=7500#batches"');
+    expect(html).not.toContain(`/tx/${seven.batches[0]?.txHash}`);
+    const older = await (await get("/elections/7?before=7500")).text();
+    expect(older).toContain(`/tx/${seven.batches[0]?.txHash}`);
+    expect(older).toContain(`/tx/${seven.batches[14]?.txHash}`);
+    expect(older).not.toContain(`/tx/${seven.batches[15]?.txHash}`);
+    expect(older).not.toContain("?before=");
   });
 
   it("logs in through the form with a session cookie", async () => {

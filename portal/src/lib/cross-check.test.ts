@@ -24,9 +24,18 @@ let indexerDb: TestDatabase;
 let relayerDb: RelayerTestDatabase;
 let data: PortalData;
 
-const clean: ElectionSeed = { id: "1", votes: 2500, batchSize: 250, firstBlock: 100 };
+// One time base for both databases' seeds (the relayer's acceptance times lead the chain's by 3 s).
+const firstBatchAt = new Date(Date.now() - 3_600_000);
+const clean: ElectionSeed = { id: "1", votes: 2500, batchSize: 250, firstBlock: 100, firstBatchAt };
 // Election 2: every kind of discrepancy, planted on one side or the other.
-const planted: ElectionSeed = { id: "2", votes: 400, batchSize: 40, firstBlock: 300, omitFromChain: [399] };
+const planted: ElectionSeed = {
+  id: "2",
+  votes: 400,
+  batchSize: 40,
+  firstBlock: 300,
+  omitFromChain: [399],
+  firstBatchAt,
+};
 const swappedA = 120;
 const swappedB = 121;
 
@@ -123,7 +132,7 @@ describe("cross-check", () => {
   });
 
   it("calls votes in a block above the indexed height 'not indexed yet', not missing", async () => {
-    const seed: ElectionSeed = { id: "3", votes: 30, batchSize: 10, firstBlock: 400 };
+    const seed: ElectionSeed = { id: "3", votes: 30, batchSize: 10, firstBlock: 400, firstBatchAt };
     await withClient(indexerDb.url, (c) => seedIndexerElection(c, { ...seed, votes: 20 }));
     await withClient(relayerDb.url, (c) => seedRelayerElection(c, seed, { batchState: "included" }));
     const report = await data.crossCheck("3");
@@ -159,10 +168,24 @@ describe("cross-check", () => {
     }
   });
 
+  it("measures acceptance-to-block latency from the relayer's times and the chain's block times", async () => {
+    const latency = await data.latency({ hours: 24 });
+    if (!latency) throw new Error("no latency");
+    // Every relayer vote in a block the indexer knows: 2,500 + 399 (one unknown to the relayer) + 20
+    // (election 3's third block is not indexed).
+    expect(latency.points.reduce((n, p) => n + p.votes, 0)).toBe(2919);
+    for (const p of latency.points) {
+      // The seed accepts each vote three seconds before its block.
+      expect(p.meanSeconds).toBeCloseTo(3, 3);
+      expect(p.maxSeconds).toBeCloseTo(3, 3);
+    }
+  });
+
   it("answers null when no relayer database is configured", async () => {
     const alone = createPortalData({ indexerUrl: indexerDb.url });
     try {
       expect(await alone.crossCheck("1")).toBeNull();
+      expect(await alone.latency()).toBeNull();
     } finally {
       await alone.close();
     }

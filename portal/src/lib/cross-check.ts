@@ -189,7 +189,7 @@ export interface CrossCheckInput {
 }
 
 /** Opens a read-only snapshot as the audit role; a clear error when that is not possible. */
-async function openRelayer(deps: CrossCheckDeps): Promise<pg.PoolClient> {
+export async function openRelayer(deps: Pick<CrossCheckDeps, "relayer" | "relayerUrl">): Promise<pg.PoolClient> {
   let client: pg.PoolClient;
   try {
     client = await deps.relayer.connect();

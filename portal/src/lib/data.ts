@@ -9,7 +9,7 @@ import type pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { createHeightCache, type HeightCache } from "./cache.js";
 import { config } from "./config.js";
-import { type CrossCheckReport, createCrossCheck } from "./cross-check.js";
+import { type CrossCheckReport, createCrossCheck, openRelayer } from "./cross-check.js";
 import { classify, createPool, type Db } from "./db.js";
 
 export interface IndexerStatus {
@@ -152,7 +152,8 @@ export interface PortalData {
   chainFacts(status?: IndexerStatus | null): ChainFacts;
   listElections(): Promise<ElectionSummary[]>;
   election(id: string): Promise<ElectionDetail | null>;
-  audit(id: string): Promise<AuditData | null>;
+  /** beforeFirstSeq: list the batches below this seq (older ones), for paging through every batch. */
+  audit(id: string, options?: { beforeFirstSeq?: string }): Promise<AuditData | null>;
   batches(id: string, options?: { limit?: number; beforeFirstSeq?: string }): Promise<BatchRow[]>;
   votesByRef(ref: string): Promise<VoteRecord[]>;
   /** Every vote of an election as CSV, ordered by seq, streamed from the database. */
@@ -161,6 +162,11 @@ export interface PortalData {
   crossCheck(id: string): Promise<CrossCheckReport | null>;
   /** Figures for /admin from the chain side: throughput, batch sizes, gas and fees over time. */
   operations(options?: { hours?: number }): Promise<OperationsData>;
+  /**
+   * Accepted-to-block latency over time: the relayer's acceptance times (vote_audit) against the
+   * chain's block times (indexer); null when no relayer database is configured.
+   */
+  latency(options?: { hours?: number }): Promise<LatencyData | null>;
   close(): Promise<void>;
 }
 
@@ -172,6 +178,20 @@ export interface OperationsPoint {
   gasUsed: string;
   feesWei: string;
   gasPerVote: number | null;
+}
+
+export interface LatencyPoint {
+  start: Date;
+  votes: number;
+  /** Mean seconds from acceptance to the block that recorded the vote. */
+  meanSeconds: number;
+  /** Longest wait in the bucket. */
+  maxSeconds: number;
+}
+
+export interface LatencyData {
+  granularity: "minute" | "hour";
+  points: LatencyPoint[];
 }
 
 export interface OperationsData {
@@ -338,6 +358,8 @@ function batchOf(r: {
   };
 }
 
+/** Batches listed per page of the audit page. */
+export const BATCHES_PER_PAGE = 25;
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
 /** Most points a timeline shows; longer elections switch to hours. */
@@ -551,13 +573,13 @@ export function createPortalData(options: PortalDataOptions): PortalData {
     };
   }
 
-  async function audit(id: string): Promise<AuditData | null> {
+  async function audit(id: string, o: { beforeFirstSeq?: string } = {}): Promise<AuditData | null> {
     const r = await electionRow(id);
     if (!r) return null;
     const lastSeq = BigInt(r.next_expected_seq) - 1n;
     const [detail, recent, points, firstVote, lastVote] = await Promise.all([
       detailOf(r),
-      batches(id, { limit: 25 }),
+      batches(id, { limit: BATCHES_PER_PAGE, ...(o.beforeFirstSeq ? { beforeFirstSeq: o.beforeFirstSeq } : {}) }),
       timeline(r),
       r.total_votes > 0 ? firstVoteOf(id) : Promise.resolve(null),
       lastSeq >= 0n ? voteAt(id, lastSeq.toString()) : Promise.resolve(null),
@@ -710,6 +732,65 @@ export function createPortalData(options: PortalDataOptions): PortalData {
     };
   }
 
+  async function latency(o: { hours?: number } = {}): Promise<LatencyData | null> {
+    if (!relayer || !options.relayerAuditUrl) return null;
+    const hours = Math.min(Math.max(o.hours ?? 24, 1), 24 * 31);
+    const granularity = hours <= 6 ? "minute" : "hour";
+    const h = await height();
+    return heightCache.get(`latency:${hours}`, h, async () => {
+      const client = await openRelayer({ relayer, relayerUrl: options.relayerAuditUrl as string });
+      let perBlock: { block_number: string; votes: number; mean_accepted: number; first_accepted: number }[];
+      try {
+        perBlock = (
+          await client.query(
+            `select block_number, count(*)::int as votes, avg(extract(epoch from accepted_at))::float8 as mean_accepted,
+                    extract(epoch from min(accepted_at))::float8 as first_accepted
+               from vote_audit
+              where block_number is not null and accepted_at > now() - make_interval(hours => $1)
+              group by block_number`,
+            [hours],
+          )
+        ).rows;
+        await client.query("commit");
+        client.release();
+      } catch (error) {
+        client.release(true);
+        throw classify("relayer", options.relayerAuditUrl as string, error);
+      }
+      if (perBlock.length === 0) return { granularity, points: [] };
+      const times = await q<{ block_number: number; ts: number }>(
+        `select distinct block_number, extract(epoch from timestamp)::float8 as ts from batch
+          where block_number = any($1::int[])`,
+        [perBlock.map((b) => Number(b.block_number))],
+      );
+      const blockTime = new Map(times.map((t) => [t.block_number, t.ts]));
+      const step = granularity === "minute" ? 60 : 3600;
+      const buckets = new Map<number, { votes: number; weighted: number; max: number }>();
+      for (const b of perBlock) {
+        const ts = blockTime.get(Number(b.block_number));
+        // A block the indexer has not read yet has no chain time: it shows once indexed.
+        if (ts === undefined) continue;
+        const start = Math.floor(ts / step) * step;
+        const bucket = buckets.get(start) ?? { votes: 0, weighted: 0, max: 0 };
+        bucket.votes += b.votes;
+        bucket.weighted += (ts - b.mean_accepted) * b.votes;
+        bucket.max = Math.max(bucket.max, ts - b.first_accepted);
+        buckets.set(start, bucket);
+      }
+      return {
+        granularity,
+        points: [...buckets]
+          .sort((a, b) => a[0] - b[0])
+          .map(([start, b]) => ({
+            start: new Date(start * 1000),
+            votes: b.votes,
+            meanSeconds: b.weighted / b.votes,
+            maxSeconds: b.max,
+          })),
+      };
+    });
+  }
+
   return {
     status,
     height,
@@ -722,6 +803,7 @@ export function createPortalData(options: PortalDataOptions): PortalData {
     votesCsv,
     crossCheck,
     operations,
+    latency,
     async close() {
       await Promise.all([indexer.end(), relayer?.end()]);
     },

@@ -53,9 +53,11 @@ async function withLock<T>(name: string, action: () => T): Promise<T> {
   }
 }
 
-/** Builds the portal unless the build is newer than every source. */
+/**
+ * Builds the portal unless the build is newer than every source. The check runs under the lock
+ * too: a build in progress has written entry.mjs before its chunks are in place.
+ */
 export async function ensurePortalBuilt(): Promise<void> {
-  if (isFresh()) return;
   await withLock("veritally-portal-build", () => {
     if (isFresh()) return;
     const astro = path.join(repoRoot, "node_modules", "astro", "bin", "astro.mjs");
