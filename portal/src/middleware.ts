@@ -6,7 +6,8 @@
  * - a database that is down becomes a 503 page (or JSON under /api), never a stack trace;
  * - security headers on everything.
  */
-import { defineMiddleware } from "astro:middleware";
+// astro/middleware is astro:middleware outside Astro's build too, so Vitest can load this file.
+import { defineMiddleware } from "astro/middleware";
 import { SESSION_COOKIE } from "./lib/admin-auth.js";
 import { adminAuth } from "./lib/admin-session.js";
 import { cacheControl, createResponseCache, etagFor, ifNoneMatchHits } from "./lib/cache.js";
