@@ -16,6 +16,7 @@ import {
   makeVotes,
   openElection,
   type RecordedVote,
+  receiptOf,
   recordBatch,
   spawnIndexerProcess,
   startTestChain,
@@ -113,20 +114,25 @@ beforeAll(async () => {
   );
   const single = makeVotes(35n, 1, () => 2)[0] as RecordedVote;
   const tx = await chain.registry.recordVote(1, single.seq, single.ref, single.choice, single.voteHash);
-  const singleReceipt = await tx.wait();
-  if (!singleReceipt) throw new Error("no receipt");
-  receipts.push({ hash: tx.hash, gasUsed: singleReceipt.gasUsed, price: singleReceipt.gasPrice });
+  const singleReceipt = await receiptOf(chain.provider, tx.hash);
+  receipts.push({ hash: tx.hash, gasUsed: singleReceipt.gasUsed, price: singleReceipt.effectiveGasPrice });
   sent.set(1, [...(sent.get(1) ?? []), single]);
 
   // Election 2: metadata that is not JSON. Election 3: JSON with 3 labels for 2 choices.
   const now = await chainTime(chain.provider);
-  await (await chain.registry.createElection(2, 2, now - 60, now + 3600, now + 7200, "{not json")).wait();
+  await receiptOf(
+    chain.provider,
+    (await chain.registry.createElection(2, 2, now - 60, now + 3600, now + 7200, "{not json")).hash,
+  );
   await record(
     2,
     makeVotes(0n, 4, (i) => i % 2),
   );
   const wrongLabels = JSON.stringify({ title: "Wrong", description: "", choices: ["a", "b", "c"] });
-  await (await chain.registry.createElection(3, 2, now - 60, now + 3600, now + 7200, wrongLabels)).wait();
+  await receiptOf(
+    chain.provider,
+    (await chain.registry.createElection(3, 2, now - 60, now + 3600, now + 7200, wrongLabels)).hash,
+  );
 
   // Election 4: closed early; votes recorded after the close are in the grace period.
   await openElection(chain, { electionId: 4, choices: ["A", "B"] });
@@ -134,7 +140,7 @@ beforeAll(async () => {
     4,
     makeVotes(0n, 3, () => 0),
   );
-  await (await chain.registry.closeElection(4)).wait();
+  await receiptOf(chain.provider, (await chain.registry.closeElection(4)).hash);
   await record(
     4,
     makeVotes(3n, 2, () => 1),

@@ -5,15 +5,18 @@
  *
  * Run as a program (`npm run process -w indexer`), this file starts the indexer (see runner.ts).
  */
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { pathToFileURL } from "node:url";
 import type { Store } from "@subsquid/typeorm-store";
 import { metadataHashOf, NonRetryableError, parseElectionMetadata } from "@veritally/contracts";
+import type pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
 import type { EntityManager } from "typeorm";
 import { In } from "typeorm";
 import * as registry from "./abi/VoteRegistry.js";
 import {
   assignBatches,
-  BUCKETS,
   bucketId,
   bucketStart,
   classifySeq,
@@ -23,6 +26,7 @@ import {
   indexedBlockId,
   voteId,
 } from "./aggregate.js";
+import { decodeVoteRecorded } from "./decode.js";
 import {
   Batch,
   Election,
@@ -35,6 +39,7 @@ import {
 } from "./model/index.js";
 import type { Block, Context, Log } from "./processor.js";
 import { ChainMismatchError } from "./reorg.js";
+import { createSeenValues } from "./seen.js";
 
 export interface HandlerOptions {
   chainId: number;
@@ -63,7 +68,7 @@ function decode(log: Log): RegistryEvent | null {
   try {
     switch (topic) {
       case registry.events.VoteRecorded.topic:
-        return { kind: "vote", args: registry.events.VoteRecorded.decode(log) };
+        return { kind: "vote", args: decodeVoteRecorded(log) };
       case registry.events.BatchRecorded.topic:
         return { kind: "batch", args: registry.events.BatchRecorded.decode(log) };
       case registry.events.ElectionCreated.topic:
@@ -93,23 +98,47 @@ function entityManager(store: Store): EntityManager {
   return (store as unknown as { em: () => EntityManager }).em();
 }
 
-/** The seq of the first stored vote (in chain order) per (election, value), for the elections given. */
+/** Per election, per value: the seq of the first vote (in chain order) that carried it. */
+type FirstSeqs = Map<string, Map<string, bigint>>;
+
+/**
+ * The first stored vote per (election, value) among the values given, for the elections given.
+ * Queried by value alone, so that the value's index is used (by election first, the planner
+ * would walk the election's votes).
+ */
 async function storedFirstSeqs(
   store: Store,
   column: "ref" | "vote_hash",
-  electionIds: string[],
+  electionIds: Set<string>,
   values: string[],
-): Promise<Map<string, bigint>> {
-  const result = new Map<string, bigint>();
-  if (electionIds.length === 0 || values.length === 0) return result;
-  const rows: { election_id: string; value: string; first_seq: string }[] = await entityManager(store).query(
-    `select distinct on (election_id, ${column}) election_id, ${column} as value, seq::text as first_seq from vote
-      where election_id = any($1::text[]) and ${column} = any($2::text[])
-      order by election_id, ${column}, block_number, log_index`,
-    [electionIds, values],
-  );
-  for (const row of rows) result.set(`${row.election_id}|${row.value}`, BigInt(row.first_seq));
+): Promise<FirstSeqs> {
+  const result: FirstSeqs = new Map();
+  if (electionIds.size === 0 || values.length === 0) return result;
+  const rows: { election_id: string; value: string; seq: string; block_number: number; log_index: number }[] =
+    await entityManager(store).query(
+      `select election_id, ${column} as value, seq::text as seq, block_number, log_index from vote
+        where ${column} = any($1::text[]) order by block_number, log_index`,
+      [values],
+    );
+  for (const row of rows) {
+    if (!electionIds.has(row.election_id)) continue;
+    let perElection = result.get(row.election_id);
+    if (!perElection) {
+      perElection = new Map();
+      result.set(row.election_id, perElection);
+    }
+    if (!perElection.has(row.value)) perElection.set(row.value, BigInt(row.seq));
+  }
   return result;
+}
+
+function firstSeqsOf(all: FirstSeqs, electionId: string): Map<string, bigint> {
+  let perElection = all.get(electionId);
+  if (!perElection) {
+    perElection = new Map();
+    all.set(electionId, perElection);
+  }
+  return perElection;
 }
 
 function newElection(id: string): Election {
@@ -167,6 +196,8 @@ function applyMetadata(election: Election, metadata: string, metadataHash: strin
 
 export function createBatchHandler(options: HandlerOptions) {
   const contract = options.contractAddress.toLowerCase();
+  const seen = createSeenValues();
+  const lastCheck = { at: Number.NEGATIVE_INFINITY, chainHead: 0 };
 
   return async function handleBatch(ctx: Context): Promise<void> {
     const store = ctx.store;
@@ -179,64 +210,108 @@ export function createBatchHandler(options: HandlerOptions) {
       }
     }
     const lastBlock = ctx.blocks[ctx.blocks.length - 1]?.header;
+    // Election ids as strings, once per distinct id (a BigInt's toString is not free, per vote).
+    let lastIdValue: bigint | undefined;
+    let lastIdString = "";
+    const idOf = (value: bigint): string => {
+      if (value !== lastIdValue) {
+        lastIdValue = value;
+        lastIdString = value.toString();
+      }
+      return lastIdString;
+    };
 
     // Before adding anything: is the last block this database holds still on the chain? The
-    // processor checks this for hot blocks, not for blocks it took as final (see reorg.ts).
-    const [lastIndexed] = await store.find(IndexedBlock, { order: { height: "DESC" }, take: 1 });
-    const [chainHeadHex, lastIndexedOnChain] = await Promise.all([
-      ctx._chain.client.call<string>("eth_blockNumber"),
-      lastIndexed
-        ? ctx._chain.client.call<{ hash: string } | null>("eth_getBlockByNumber", [
-            `0x${lastIndexed.height.toString(16)}`,
-            false,
-          ])
-        : Promise.resolve(undefined),
-    ]);
-    if (lastIndexed && lastIndexedOnChain?.hash !== lastIndexed.hash) {
-      throw new ChainMismatchError(lastIndexed.height, lastIndexed.hash, lastIndexedOnChain?.hash ?? null);
-    }
-    const chainHead = Number(BigInt(chainHeadHex));
-
-    const statusWrite = (): IndexerStatus | undefined =>
-      lastBlock &&
-      new IndexerStatus({
-        id: STATUS_ID,
-        height: lastBlock.height,
-        headHash: lastBlock.hash,
-        chainHead,
-        chainHeadAt: new Date(),
-        updatedAt: new Date(),
-        lag: Math.max(0, chainHead - lastBlock.height),
-        finalizedHeight: Math.max(0, chainHead - options.finalityConfirmation),
-        chainId: options.chainId,
-        contractAddress: contract,
-        startBlock: options.startBlock,
-        error: null,
-        errorBlock: null,
+    // processor checks this for hot blocks, not for blocks it took as final (see reorg.ts). While
+    // catching up, the node is busy serving the processor: then once a second, and at the head.
+    // The answer is awaited just before writing: the node may be slow to answer while it serves
+    // the processor's prefetching, and nothing before the writes depends on it.
+    let chainCheck: Promise<void> = Promise.resolve();
+    if (ctx.isHead || performance.now() - lastCheck.at >= 1000) {
+      lastCheck.at = performance.now();
+      const [lastIndexed] = await store.find(IndexedBlock, { order: { height: "DESC" }, take: 1 });
+      chainCheck = Promise.all([
+        ctx._chain.client.call<string>("eth_blockNumber"),
+        lastIndexed
+          ? ctx._chain.client.call<{ hash: string } | null>("eth_getBlockByNumber", [
+              `0x${lastIndexed.height.toString(16)}`,
+              false,
+            ])
+          : Promise.resolve(undefined),
+      ]).then(([chainHeadHex, lastIndexedOnChain]) => {
+        if (lastIndexed && lastIndexedOnChain?.hash !== lastIndexed.hash) {
+          throw new ChainMismatchError(lastIndexed.height, lastIndexed.hash, lastIndexedOnChain?.hash ?? null);
+        }
+        lastCheck.chainHead = Number(BigInt(chainHeadHex));
       });
+      // Handled where awaited; this only keeps an early failure from being reported as unhandled.
+      chainCheck.catch(() => {});
+    }
+    const statusWrite = (): IndexerStatus | undefined => {
+      const chainHead = Math.max(lastCheck.chainHead, lastBlock?.height ?? 0);
+      return (
+        lastBlock &&
+        new IndexerStatus({
+          id: STATUS_ID,
+          height: lastBlock.height,
+          headHash: lastBlock.hash,
+          chainHead,
+          chainHeadAt: new Date(),
+          updatedAt: new Date(),
+          lag: Math.max(0, chainHead - lastBlock.height),
+          finalizedHeight: Math.max(0, chainHead - options.finalityConfirmation),
+          chainId: options.chainId,
+          contractAddress: contract,
+          startBlock: options.startBlock,
+          error: null,
+          errorBlock: null,
+        })
+      );
+    };
 
     if (items.length === 0) {
+      await chainCheck;
       const status = statusWrite();
       if (status) await store.upsert(status);
       return;
     }
 
     // ---- read what this batch touches, once ----
-    const electionIds = [...new Set(items.map((item) => item.event.args.electionId.toString()))];
+    const electionIds = [...new Set(items.map((item) => idOf(item.event.args.electionId)))];
     const elections = new Map((await store.findBy(Election, { id: In(electionIds) })).map((e) => [e.id, e]));
-    const storedVotes = new Set([...elections.values()].filter((e) => e.totalVotes > 0).map((e) => e.id));
+    for (const election of elections.values()) {
+      if (!seen.needsLoading(election.id)) continue;
+      if (election.totalVotes === 0) {
+        seen.markEmpty(election.id);
+        continue;
+      }
+      const stored: { ref: string; vote_hash: string }[] = await entityManager(store).query(
+        "select ref, vote_hash from vote where election_id = $1",
+        [election.id],
+      );
+      seen.load(
+        election.id,
+        stored.map((v) => v.ref),
+        stored.map((v) => v.vote_hash),
+      );
+    }
+    // Only values whose prefix an election's stored votes share are looked up (usually none).
+    const candidates = new Set<string>();
     const refsToCheck: string[] = [];
     const hashesToCheck: string[] = [];
     for (const item of items) {
-      if (item.event.kind === "vote" && storedVotes.has(item.event.args.electionId.toString())) {
-        refsToCheck.push(item.event.args.ref.toLowerCase());
-        hashesToCheck.push(item.event.args.voteHash.toLowerCase());
-      }
+      if (item.event.kind !== "vote") continue;
+      const id = idOf(item.event.args.electionId);
+      if (!elections.has(id)) continue;
+      const ref = item.event.args.ref.toLowerCase();
+      const hash = item.event.args.voteHash.toLowerCase();
+      if (seen.mayHaveRef(id, ref)) refsToCheck.push(ref);
+      if (seen.mayHaveHash(id, hash)) hashesToCheck.push(hash);
+      candidates.add(id);
     }
-    const [storedRefs, storedHashes] = await Promise.all([
-      storedFirstSeqs(store, "ref", [...storedVotes], refsToCheck),
-      storedFirstSeqs(store, "vote_hash", [...storedVotes], hashesToCheck),
-    ]);
+    // Stored first, then this batch's own votes as they come: repeated values within the election.
+    const firstRefs = await storedFirstSeqs(store, "ref", candidates, refsToCheck);
+    const firstHashes = await storedFirstSeqs(store, "vote_hash", candidates, hashesToCheck);
     // Gaps are loaded only if a seq arrives below the next expected one (never, from this contract).
     const gapsByElection = new Map<string, Map<string, SeqGap>>();
     const removedGaps = new Set<string>();
@@ -260,13 +335,30 @@ export function createBatchHandler(options: HandlerOptions) {
       { electionId: string; granularity: Granularity; start: number; count: number }
     >();
     const blocksWithEvents = new Map<number, Block>();
-    const firstRef = new Map<string, bigint>();
-    const firstHash = new Map<string, bigint>();
+    // Buckets of the votes just seen: consecutive votes share their block, hence their buckets.
+    let bucketsFor: { election: Election; at: number; minute: { count: number }; hour: { count: number } } | undefined;
+    const countInBuckets = (election: Election, at: number) => {
+      if (!bucketsFor || bucketsFor.election !== election || bucketsFor.at !== at) {
+        const slot = (granularity: Granularity) => {
+          const start = bucketStart(at, granularity);
+          const id = bucketId(election.id, granularity, start);
+          let bucket = bucketCounts.get(id);
+          if (!bucket) {
+            bucket = { electionId: election.id, granularity, start, count: 0 };
+            bucketCounts.set(id, bucket);
+          }
+          return bucket;
+        };
+        bucketsFor = { election, at, minute: slot("minute"), hour: slot("hour") };
+      }
+      bucketsFor.minute.count += 1;
+      bucketsFor.hour.count += 1;
+    };
     const gasAttributed = new Set<string>();
     const touched = new Set<string>();
 
     const electionFor = async (id: bigint, item: Item): Promise<Election> => {
-      const key = id.toString();
+      const key = idOf(id);
       let election = elections.get(key);
       if (!election) {
         election = await placeholderElection(ctx, contract, id, item);
@@ -308,18 +400,23 @@ export function createBatchHandler(options: HandlerOptions) {
       pendingBatches = [];
     };
 
+    let atBlock: Block | undefined;
+    let at = new Date(0);
     for (const item of items) {
       if (item.txHash !== pendingTx) {
         settleTransaction();
         pendingTx = item.txHash;
       }
       const { block, log, event } = item;
-      const at = new Date(block.timestamp);
+      if (block !== atBlock) {
+        atBlock = block;
+        at = new Date(block.timestamp);
+      }
       blocksWithEvents.set(block.height, block);
       switch (event.kind) {
         case "created": {
           const a = event.args;
-          const key = a.electionId.toString();
+          const key = idOf(a.electionId);
           const existing = elections.get(key);
           if (existing?.createdEventSeen) {
             ctx.log.warn(`block ${block.height}: ElectionCreated for existing election ${key} ignored`);
@@ -409,6 +506,7 @@ export function createBatchHandler(options: HandlerOptions) {
             election.missingSeqCount -= 1n;
           }
 
+          seen.add(election.id, ref, hash);
           const inGrace = at.getTime() > election.closesAt.getTime();
           const vote = new Vote({
             id: voteId(election.id, a.seq),
@@ -437,17 +535,11 @@ export function createBatchHandler(options: HandlerOptions) {
           if (!election.firstVoteAt || at < election.firstVoteAt) election.firstVoteAt = at;
           if (!election.lastVoteAt || at > election.lastVoteAt) election.lastVoteAt = at;
           if (inGrace) election.graceVotes += 1;
-          for (const granularity of Object.keys(BUCKETS) as Granularity[]) {
-            const start = bucketStart(at.getTime(), granularity);
-            const id = bucketId(election.id, granularity, start);
-            const bucket = bucketCounts.get(id);
-            if (bucket) bucket.count += 1;
-            else bucketCounts.set(id, { electionId: election.id, granularity, start, count: 1 });
-          }
+          countInBuckets(election, at.getTime());
 
-          const refKey = `${election.id}|${ref}`;
-          const refFirst = storedRefs.get(refKey) ?? firstRef.get(refKey);
-          if (refFirst === undefined) firstRef.set(refKey, a.seq);
+          const refs = firstSeqsOf(firstRefs, election.id);
+          const refFirst = refs.get(ref);
+          if (refFirst === undefined) refs.set(ref, a.seq);
           else {
             election.duplicateRefCount += 1;
             issues.push(
@@ -462,9 +554,9 @@ export function createBatchHandler(options: HandlerOptions) {
               }),
             );
           }
-          const hashKey = `${election.id}|${hash}`;
-          const hashFirst = storedHashes.get(hashKey) ?? firstHash.get(hashKey);
-          if (hashFirst === undefined) firstHash.set(hashKey, a.seq);
+          const hashes = firstSeqsOf(firstHashes, election.id);
+          const hashFirst = hashes.get(hash);
+          if (hashFirst === undefined) hashes.set(hash, a.seq);
           else {
             election.duplicateHashCount += 1;
             issues.push(
@@ -540,11 +632,11 @@ export function createBatchHandler(options: HandlerOptions) {
         count: (stored?.count ?? 0) + c.count,
       });
     });
-
+    await chainCheck;
     // ---- write, once per entity type, parents before children ----
     await store.upsert([...touched].map((id) => elections.get(id)).filter((e): e is Election => e !== undefined));
     await store.insert(batches);
-    await store.insert(votes);
+    await insertVotes(store, votes);
     await store.upsert(buckets);
     if (removedGaps.size) await store.remove(SeqGap, [...removedGaps]);
     await store.upsert([...changedGaps.values()]);
@@ -563,6 +655,52 @@ export function createBatchHandler(options: HandlerOptions) {
     const status = statusWrite();
     if (status) await store.upsert(status);
   };
+}
+
+/** COPY's text format: backslash, tab, newline and carriage return escaped; null as \N. */
+const COPY_SPECIAL = /[\\\t\n\r]/;
+function copyText(value: string | number | boolean | null): string {
+  if (value === null) return "\\N";
+  if (typeof value !== "string") return String(value);
+  if (!COPY_SPECIAL.test(value)) return value;
+  return value.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"));
+}
+
+/**
+ * Votes are most of what the indexer writes: they go in with one COPY, in the batch's transaction
+ * (TypeORM's INSERT builder is several times slower). In hot blocks, those that can still be
+ * rolled back, the store's change tracker first records the inserts, as store.insert() would.
+ */
+async function insertVotes(store: Store, votes: Vote[]): Promise<void> {
+  const internals = store as unknown as {
+    changes?: { trackInsert(type: typeof Vote, entities: Vote[]): Promise<void> };
+    em: () => EntityManager;
+  };
+  const queryRunner = internals.em().queryRunner;
+  if (votes.length < 50 || !queryRunner) {
+    await store.insert(votes);
+    return;
+  }
+  // In a hot block, the same change-log records store.insert() would write, so a rollback deletes them.
+  if (internals.changes) await internals.changes.trackInsert(Vote, votes);
+  const client = (await queryRunner.connect()) as pg.ClientBase;
+  // Hex strings, decimal numbers and ISO times cannot hold COPY's special characters; the rest
+  // (ids, hashes) is escaped anyway. One timestamp string per block, not per vote.
+  let lastDate: Date | undefined;
+  let lastIso = "";
+  const lines = votes.map((v) => {
+    if (v.timestamp !== lastDate) {
+      lastDate = v.timestamp;
+      lastIso = v.timestamp.toISOString();
+    }
+    return `${copyText(v.id)}\t${v.seq}\t${copyText(v.ref)}\t${v.choice}\t${copyText(v.voteHash)}\t${v.blockNumber}\t${copyText(v.blockHash)}\t${lastIso}\t${copyText(v.txHash)}\t${v.logIndex}\t${v.inGracePeriod}\t${copyText(v.election.id)}\t${copyText(v.batch.id)}`;
+  });
+  const copy = client.query(
+    copyFrom(
+      "copy vote (id, seq, ref, choice, vote_hash, block_number, block_hash, timestamp, tx_hash, log_index, in_grace_period, election_id, batch_id) from stdin",
+    ),
+  );
+  await pipeline(Readable.from([`${lines.join("\n")}\n`]), copy);
 }
 
 function toGap(g: SeqGap): Gap {

@@ -8,7 +8,8 @@
  *   an error that names the block and the recovery command;
  * - over HTTP the processor polls only the head's height, so a replacement chain of equal height
  *   is not noticed until the chain grows; here the head's hash is polled too (pollHeads);
- * - its metrics server should bind one interface and be started once across restarts.
+ * - its metrics server should bind one interface and be started once across restarts;
+ * - final blocks that have already arrived are handed to the handler together (mergeReadyBatches).
  * The internals used (getBatchRequests, getHotDataSource, getChain, getChainRpcClient,
  * getPrometheusServer, getLogger; the data source's `rpc` and `polling`) exist in 1.27.3, which
  * package.json pins; runner.test.ts fails if they change.
@@ -37,9 +38,15 @@ interface Head {
   hash?: string;
 }
 
+interface FinalBatch {
+  blocks: { logs?: unknown[] }[];
+  isHead: boolean;
+}
+
 interface DataSourceInternals {
   rpc: { client: RpcClient };
   polling(cb: (head: Head) => Promise<void>, isEnd: () => boolean): Promise<void>;
+  getFinalizedBlocks(requests: unknown, stopOnHead?: boolean): AsyncIterable<FinalBatch>;
 }
 
 interface PrometheusInternals {
@@ -119,6 +126,41 @@ export function pollHeads(source: DataSourceInternals, intervalMs: number): Data
   };
 }
 
+const NOT_READY = Symbol("not ready");
+
+/**
+ * The processor fetches final blocks ten at a time, several ranges ahead, and hands each range to
+ * the handler in its own transaction. When the handler is the slower side, ranges that have
+ * already arrived are handed over together (up to `maxLogs` logs): fewer, larger transactions.
+ */
+export function mergeReadyBatches(batches: AsyncIterable<FinalBatch>, maxLogs: number): AsyncIterable<FinalBatch> {
+  const logCount = (b: FinalBatch) => b.blocks.reduce((n, block) => n + (block.logs?.length ?? 0), 0);
+  return {
+    async *[Symbol.asyncIterator]() {
+      const it = batches[Symbol.asyncIterator]();
+      let next = it.next();
+      for (;;) {
+        const first = await next;
+        if (first.done) return;
+        let merged = first.value;
+        let logs = logCount(merged);
+        next = it.next();
+        while (logs < maxLogs) {
+          const ready = await Promise.race([
+            next,
+            new Promise<typeof NOT_READY>((r) => setImmediate(() => r(NOT_READY))),
+          ]);
+          if (ready === NOT_READY || ready.done) break;
+          merged = { blocks: merged.blocks.concat(ready.value.blocks), isHead: ready.value.isHead };
+          logs += logCount(ready.value);
+          next = it.next();
+        }
+        yield merged;
+      }
+    },
+  };
+}
+
 /** One indexer per database: a session advisory lock held while it runs. */
 const LOCK_KEY = "veritally_indexer";
 
@@ -180,6 +222,8 @@ export async function runIndexer(
     const rpc = internals.getChainRpcClient();
     const source = internals.getHotDataSource();
     if (!config.rpcUrl.startsWith("ws")) source.polling = pollHeads(source, config.headPollMs);
+    const finalBlocks = source.getFinalizedBlocks.bind(source);
+    source.getFinalizedBlocks = (requests, stopOnHead) => mergeReadyBatches(finalBlocks(requests, stopOnHead), 50_000);
     const prometheus = internals.getPrometheusServer();
     const serve = prometheus.serve.bind(prometheus);
     let serving: Promise<unknown> | undefined;

@@ -137,12 +137,42 @@ export function makeVotes(firstSeq: bigint, count: number, choice: (i: number) =
   }));
 }
 
-/** Sends one recordVoteBatch; waits for its receipt unless wait is false. */
+/** Polls for a receipt (ethers' tx.wait() can miss it when no later block comes, as on automine). */
+export async function receiptOf(
+  provider: JsonRpcProvider,
+  hash: string,
+  timeoutMs = 30_000,
+): Promise<{ blockNumber: number; gasUsed: bigint; effectiveGasPrice: bigint }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = (await provider.send("eth_getTransactionReceipt", [hash])) as {
+      blockNumber: string;
+      gasUsed: string;
+      effectiveGasPrice: string;
+      status: string;
+    } | null;
+    if (r) {
+      if (r.status !== "0x1") throw new Error(`transaction ${hash} failed`);
+      return {
+        blockNumber: Number(r.blockNumber),
+        gasUsed: BigInt(r.gasUsed),
+        effectiveGasPrice: BigInt(r.effectiveGasPrice),
+      };
+    }
+    if (Date.now() > deadline) throw new Error(`no receipt for ${hash} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * Sends one recordVoteBatch; waits for its receipt unless wait is false. A gas limit skips the
+ * estimate (one execution fewer), for seeding large chains.
+ */
 export async function recordBatch(
   chain: TestChain,
   electionId: number,
   votes: RecordedVote[],
-  options: { wait?: boolean } = {},
+  options: { wait?: boolean; gasLimit?: number } = {},
 ): Promise<{ hash: string; blockNumber?: number }> {
   const first = votes[0];
   if (!first) throw new Error("empty batch");
@@ -152,10 +182,11 @@ export async function recordBatch(
     votes.map((v) => v.ref),
     votes.map((v) => v.choice),
     votes.map((v) => v.voteHash),
+    options.gasLimit ? { gasLimit: options.gasLimit } : {},
   );
   if (options.wait === false) return { hash: tx.hash };
-  const receipt = await tx.wait();
-  return { hash: tx.hash, blockNumber: receipt?.blockNumber };
+  const receipt = await receiptOf(chain.provider, tx.hash);
+  return { hash: tx.hash, blockNumber: receipt.blockNumber };
 }
 
 export async function waitFor<T>(

@@ -1,5 +1,5 @@
 import {Entity as Entity_, Column as Column_, Index as Index_, ManyToOne as ManyToOne_, BigIntColumn as BigIntColumn_, StringColumn as StringColumn_, IntColumn as IntColumn_, DateTimeColumn as DateTimeColumn_, BooleanColumn as BooleanColumn_} from "@subsquid/typeorm-store"
-import {PrimaryColumn as PrimaryColumn_} from "typeorm"
+import {PrimaryColumn as PrimaryColumn_, Column as TypeormColumn_} from "typeorm"
 import {Election} from "./election.model.js"
 import {Batch} from "./batch.model.js"
 
@@ -13,24 +13,24 @@ export class Vote {
     /**
      * electionId-seq
      */
-    @PrimaryColumn_("varchar")
+    @PrimaryColumn_("varchar", {collation: "C"})
     id!: string
 
-    @ManyToOne_(() => Election, {nullable: true})
+    @ManyToOne_(() => Election, {nullable: true, createForeignKeyConstraints: false})
     election!: Election
 
     @BigIntColumn_({nullable: false})
     seq!: bigint
 
     @Index_()
-    @StringColumn_({nullable: false})
+    @TypeormColumn_({type: "text", nullable: false, collation: "C"})
     ref!: string
 
     @IntColumn_({nullable: false})
     choice!: number
 
     @Index_()
-    @StringColumn_({nullable: false})
+    @TypeormColumn_({type: "text", nullable: false, collation: "C"})
     voteHash!: string
 
     @IntColumn_({nullable: false})
@@ -49,7 +49,7 @@ export class Vote {
     logIndex!: number
 
     @Index_()
-    @ManyToOne_(() => Batch, {nullable: true})
+    @ManyToOne_(() => Batch, {nullable: true, createForeignKeyConstraints: false})
     batch!: Batch
 
     /**

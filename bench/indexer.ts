@@ -1,0 +1,267 @@
+/**
+ * The indexer's speed, against the floor of this machine's RPC and database path.
+ *
+ * Seeds a local chain with 100,000 votes (batches of 500), then
+ * - full sync: the indexer (the same child process an operator runs) from the deployment block
+ *   to the last vote in its database, timed from its start;
+ * - baseline, same run: the same logs with plain eth_getLogs (10-block ranges, 5 at a time, as
+ *   the processor asks), decoded with the same ABI decoder, written with one COPY;
+ * - the same full sync without receipt fields (INDEX_GAS=false), to price the gas columns;
+ * - live lag: a batch mined → its rows visible in the database, p50/p95 over 40 batches.
+ * Writes bench/results/indexer.json: {events, syncSeconds, eventsPerSec, baseline: {eventsPerSec},
+ * ratio, liveLag: {p50Ms, p95Ms}} for the default configuration, and prints both variants.
+ *
+ *   npm run bench:indexer        (VOTES=20000 for a quicker run)
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { events as registryEvents } from "../indexer/src/abi/VoteRegistry.js";
+import {
+  type ChildHandle,
+  headHeight,
+  indexerEnv,
+  makeVotes,
+  openElection,
+  receiptOf,
+  recordBatch,
+  spawnIndexerProcess,
+  startTestChain,
+  type TestChain,
+  waitFor,
+} from "../indexer/src/testing.js";
+import { createTestDatabase, type TestDatabase } from "../test-helpers/postgres.js";
+
+const VOTES = Number(process.env.VOTES ?? 100_000);
+const BATCH = 500;
+const LIVE_SAMPLES = 40;
+const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "results");
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+async function seed(chain: TestChain): Promise<number> {
+  await openElection(chain, { electionId: 1, choices: ["A", "B", "C", "D"], closesIn: 30 * 24 * 3600 });
+  let last = "";
+  for (let seq = 0; seq < VOTES; seq += BATCH) {
+    // Automine: each send is mined before it returns. A fixed gas limit skips the estimate.
+    const sent = await recordBatch(
+      chain,
+      1,
+      makeVotes(BigInt(seq), Math.min(BATCH, VOTES - seq), (i) => i % 4),
+      {
+        wait: false,
+        gasLimit: 3_000_000,
+      },
+    );
+    last = sent.hash;
+    if ((seq / BATCH) % 40 === 39) process.stdout.write(`  seeded ${seq + BATCH} votes\n`);
+  }
+  await receiptOf(chain.provider, last);
+  return headHeight(chain.provider);
+}
+
+async function rpc<T>(url: string, method: string, params: unknown[]): Promise<T> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await response.json()) as { result?: T; error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result as T;
+}
+
+interface RawLog {
+  topics: string[];
+  data: string;
+  blockNumber: string;
+  transactionHash: string;
+  logIndex: string;
+}
+
+/** eth_getLogs in 10-block ranges, 5 in flight; decode; one COPY. Returns the events written. */
+async function baseline(chain: TestChain, db: TestDatabase, from: number, to: number): Promise<number> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    await client.query(`create table baseline_event (kind text, election_id text, seq numeric, ref text, choice int,
+      vote_hash text, first_seq numeric, count int, block_number int, tx_hash text, log_index int)`);
+    const ranges: [number, number][] = [];
+    for (let start = from; start <= to; start += 10) ranges.push([start, Math.min(to, start + 9)]);
+    const logs: RawLog[][] = new Array(ranges.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < ranges.length) {
+        const i = next++;
+        const [a, b] = ranges[i] as [number, number];
+        logs[i] = await rpc<RawLog[]>(chain.node.rpcUrl, "eth_getLogs", [
+          { address: chain.deployment.address, fromBlock: `0x${a.toString(16)}`, toBlock: `0x${b.toString(16)}` },
+        ]);
+      }
+    };
+    await Promise.all(Array.from({ length: 5 }, worker));
+    const lines: string[] = [];
+    for (const log of logs.flat()) {
+      const block = Number(log.blockNumber);
+      const index = Number(log.logIndex);
+      const topic = log.topics[0];
+      if (topic === registryEvents.VoteRecorded.topic) {
+        const e = registryEvents.VoteRecorded.decode(log);
+        lines.push(
+          `vote\t${e.electionId}\t${e.seq}\t${e.ref}\t${e.choice}\t${e.voteHash}\t\\N\t\\N\t${block}\t${log.transactionHash}\t${index}`,
+        );
+      } else if (topic === registryEvents.BatchRecorded.topic) {
+        const e = registryEvents.BatchRecorded.decode(log);
+        lines.push(
+          `batch\t${e.electionId}\t\\N\t\\N\t\\N\t\\N\t${e.firstSeq}\t${e.count}\t${block}\t${log.transactionHash}\t${index}`,
+        );
+      } else if (topic === registryEvents.ElectionCreated.topic) {
+        const e = registryEvents.ElectionCreated.decode(log);
+        lines.push(
+          `election\t${e.electionId}\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t${block}\t${log.transactionHash}\t${index}`,
+        );
+      }
+    }
+    const copy = client.query(copyFrom("copy baseline_event from stdin"));
+    await pipeline(Readable.from([`${lines.join("\n")}\n`]), copy);
+    return lines.length;
+  } finally {
+    await client.end();
+  }
+}
+
+async function countEvents(client: pg.Client): Promise<number> {
+  const [row] = (
+    await client.query(
+      "select (select count(*) from vote) + (select count(*) from batch) + (select count(*) from election) as n",
+    )
+  ).rows;
+  return Number(row.n);
+}
+
+interface SyncResult {
+  seconds: number;
+  events: number;
+  indexer: ChildHandle;
+  client: pg.Client;
+}
+
+async function fullSync(chain: TestChain, db: TestDatabase, env: Record<string, string>): Promise<SyncResult> {
+  const started = performance.now();
+  const indexer = spawnIndexerProcess(
+    "src/main.ts",
+    indexerEnv(chain, db.url, { FINALITY_CONFIRMATION: "10", ...env }),
+  );
+  const client = await waitFor(
+    "the indexer's database",
+    async () => {
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect();
+      return c;
+    },
+    60_000,
+    20,
+  );
+  await waitFor(
+    `${VOTES} votes indexed`,
+    async () => {
+      const [row] = (await client.query("select total_votes from election where id = '1'").catch(() => ({ rows: [] })))
+        .rows;
+      return row?.total_votes === VOTES;
+    },
+    600_000,
+    20,
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, events: await countEvents(client), indexer, client };
+}
+
+async function liveLag(chain: TestChain, client: pg.Client, firstSeq: number): Promise<number[]> {
+  const lags: number[] = [];
+  for (let i = 0; i < LIVE_SAMPLES; i++) {
+    const votes = makeVotes(BigInt(firstSeq + i * 50), 50, () => 0);
+    // Automine: the block is mined when eth_sendRawTransaction returns.
+    const { hash } = await recordBatch(chain, 1, votes, { wait: false, gasLimit: 1_000_000 });
+    const mined = performance.now();
+    for (;;) {
+      const { rows } = await client.query("select 1 from batch where tx_hash = $1", [hash]);
+      if (rows.length) break;
+      await sleep(2);
+    }
+    lags.push(performance.now() - mined);
+    await sleep(150 + Math.random() * 100);
+  }
+  return lags;
+}
+
+const chain = await startTestChain();
+const databases: TestDatabase[] = [];
+const children: ChildHandle[] = [];
+const clients: pg.Client[] = [];
+try {
+  console.log(`seeding ${VOTES} votes in batches of ${BATCH} on ${chain.node.rpcUrl}`);
+  const seedStart = performance.now();
+  const head = await seed(chain);
+  console.log(`  seeded in ${((performance.now() - seedStart) / 1000).toFixed(1)} s; chain height ${head}`);
+
+  const baseDb = await createTestDatabase("bench_baseline");
+  databases.push(baseDb);
+  const baseStart = performance.now();
+  const baseEvents = await baseline(chain, baseDb, chain.deployment.deploymentBlock, head);
+  const baseSeconds = (performance.now() - baseStart) / 1000;
+  console.log(
+    `baseline: ${baseEvents} events in ${baseSeconds.toFixed(2)} s = ${Math.round(baseEvents / baseSeconds)}/s`,
+  );
+
+  const noGasDb = await createTestDatabase("bench_nogas");
+  databases.push(noGasDb);
+  const noGas = await fullSync(chain, noGasDb, { INDEX_GAS: "false" });
+  children.push(noGas.indexer);
+  clients.push(noGas.client);
+  await noGas.indexer.stop();
+  console.log(
+    `full sync without receipt fields: ${noGas.events} events in ${noGas.seconds.toFixed(2)} s = ${Math.round(noGas.events / noGas.seconds)}/s`,
+  );
+
+  const db = await createTestDatabase("bench_sync");
+  databases.push(db);
+  const sync = await fullSync(chain, db, {});
+  children.push(sync.indexer);
+  clients.push(sync.client);
+  const eventsPerSec = sync.events / sync.seconds;
+  console.log(
+    `full sync (default, with gas fields): ${sync.events} events in ${sync.seconds.toFixed(2)} s = ${Math.round(eventsPerSec)}/s`,
+  );
+
+  const lags = await liveLag(chain, sync.client, VOTES);
+  const result = {
+    events: sync.events,
+    syncSeconds: Number(sync.seconds.toFixed(3)),
+    eventsPerSec: Math.round(eventsPerSec),
+    baseline: { eventsPerSec: Math.round(baseEvents / baseSeconds) },
+    ratio: Number((eventsPerSec / (baseEvents / baseSeconds)).toFixed(3)),
+    liveLag: { p50Ms: Math.round(percentile(lags, 50)), p95Ms: Math.round(percentile(lags, 95)) },
+  };
+  console.log(`live lag over ${lags.length} batches: p50 ${result.liveLag.p50Ms} ms, p95 ${result.liveLag.p95Ms} ms`);
+  console.log(
+    `without receipt fields the sync would be ${Math.round(noGas.events / noGas.seconds)}/s ` +
+      `(ratio ${(noGas.events / noGas.seconds / (baseEvents / baseSeconds)).toFixed(3)})`,
+  );
+  await mkdir(resultsDir, { recursive: true });
+  await writeFile(path.join(resultsDir, "indexer.json"), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify(result));
+} finally {
+  await Promise.all(children.map((c) => c.stop()));
+  await Promise.all(clients.map((c) => c.end().catch(() => {})));
+  await Promise.all(databases.map((d) => d.drop().catch(() => {})));
+  await chain.stop();
+}
