@@ -420,6 +420,54 @@ describe("servers", () => {
     }
   });
 
+  test("compare: an observer's indexer against ours, through GraphQL; a changed vote shows", async () => {
+    const [portA, portB] = [await freePort(), await freePort()];
+    const servers = [
+      spawnIndexerProcess("src/graphql.ts", { DB_URL: dbA.url, GQL_PORT: String(portA) }),
+      spawnIndexerProcess("src/graphql.ts", { DB_URL: dbB.url, GQL_PORT: String(portB) }),
+    ];
+    children.push(...servers);
+    try {
+      const urls = [portA, portB].map((p) => `http://127.0.0.1:${p}/graphql`);
+      for (const url of urls) {
+        await waitFor(
+          `GraphQL at ${url}`,
+          async () =>
+            (
+              await fetch(url, {
+                method: "POST",
+                headers: { "content-type": "application/json" },
+                body: '{"query":"{ indexerStatuses(limit: 1) { height } }"}',
+              })
+            ).ok,
+        );
+      }
+      const run = async () => {
+        const child = spawnIndexerProcess("src/compare.ts", {}, [
+          "--mine",
+          urls[0] as string,
+          "--theirs",
+          urls[1] as string,
+          "--votes",
+        ]);
+        children.push(child);
+        return { code: await child.exited, output: child.output() };
+      };
+      const same = await run();
+      expect(same.code, same.output).toBe(0);
+      expect(same.output).toMatch(/^identical: 5 election\(s\) up to block \d+/m);
+
+      // Someone changes a recorded choice in one database (not the chain): it shows.
+      await b.query("update vote set choice = (choice + 1) % 3 where id = '1-0'");
+      const changed = await run();
+      expect(changed.code).toBe(1);
+      expect(changed.output).toContain("election 1: tally");
+      expect(changed.output).toContain("election 1: vote");
+    } finally {
+      await Promise.all(servers.map((x) => x.stop()));
+    }
+  });
+
   test("the processor's metrics server listens on 127.0.0.1 only", async () => {
     const match = indexerA.output().match(/prometheus metrics are served at port (\d+)/);
     expect(match, indexerA.output().slice(-2000)).not.toBeNull();
