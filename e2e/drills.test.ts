@@ -91,7 +91,7 @@ describe("fault drills", () => {
     await drill(stack, "worker-sigkill", 101, 2000, async () => {
       for (let i = 0; i < 4; i++) {
         // Kill a running worker each time: wait for the supervisor's restart, then let it work a moment.
-        await waitUntil("the worker to be running again", async () => worker.restarts() >= i, { timeoutMs: 30_000 });
+        await waitUntil("the worker to be running again", async () => worker.launches() > i, { timeoutMs: 30_000 });
         await sleep(700 + Math.random() * 800);
         worker.kill("SIGKILL");
         kills++;
@@ -100,7 +100,7 @@ describe("fault drills", () => {
     });
     figures["worker-sigkill"] = { ...figures["worker-sigkill"], kills };
     expect(kills).toBe(4);
-    await waitUntil("the worker's fourth restart", async () => worker.restarts() >= 4, { timeoutMs: 30_000 });
+    await waitUntil("the worker's fourth restart", async () => worker.launches() >= 5, { timeoutMs: 30_000 });
   }, 600_000);
 
   it("survives the RPC unreachable for 10 s", async () => {

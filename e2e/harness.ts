@@ -150,10 +150,17 @@ export async function runLoad(
       const body = outcome.body as { refHex: string; receipt: string; voteHash: string };
       result.accepted.push({ refHex: body.refHex, receipt: body.receipt, voteHash: body.voteHash, choice, voterId });
       if (i % 10 === 0) {
+        // The front end retries the same request (same key), e.g. after a lost answer.
         result.retries++;
-        const again = await castVote(stack.urls.relayer, client, o.electionId, voterId, choice, {
-          "idempotency-key": key,
-        }).catch(() => undefined);
+        let again: Awaited<ReturnType<typeof castVote>> | undefined;
+        for (let attempt = 0; attempt < 60; attempt++) {
+          again = await castVote(stack.urls.relayer, client, o.electionId, voterId, choice, {
+            "idempotency-key": key,
+          }).catch(() => undefined);
+          note(again?.status);
+          if (again && again.status < 500) break;
+          await new Promise((r) => setTimeout(r, 500));
+        }
         if (again?.status === 202 && (again.body as { refHex?: string })?.refHex === body.refHex)
           result.retriesMatched++;
       }

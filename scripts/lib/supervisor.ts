@@ -23,6 +23,8 @@ export interface Service {
   readonly logFile: string;
   pid(): number | undefined;
   restarts(): number;
+  /** How many times the process has been launched (1 + completed restarts). */
+  launches(): number;
   /** Sends a signal to the running process (fault drills); the supervisor restarts it unless stopped. */
   kill(signal: NodeJS.Signals): void;
   stop(): Promise<void>;
@@ -47,10 +49,12 @@ export function createSupervisor(options: { logDir: string; onEvent?: (message: 
     let child: ChildProcess | undefined;
     let stopping = false;
     let restartCount = 0;
+    let launchCount = 0;
     let exitPromise: Promise<number | null> = Promise.resolve(null);
     let timer: NodeJS.Timeout | undefined;
 
     const launch = () => {
+      launchCount++;
       log.write(`\n--- ${new Date().toISOString()} starting ${spec.name}\n`);
       const proc = spawn(spec.command, spec.args, {
         cwd: spec.cwd,
@@ -86,6 +90,7 @@ export function createSupervisor(options: { logDir: string; onEvent?: (message: 
       logFile,
       pid: () => child?.pid,
       restarts: () => restartCount,
+      launches: () => launchCount,
       kill(signal) {
         child?.kill(signal);
       },
