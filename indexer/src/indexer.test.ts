@@ -410,6 +410,13 @@ describe("servers", () => {
           choiceLabels: ["Yes", "No", "Abstain"],
         },
       ]);
+      // The query the observer's guide shows works as written.
+      const guide = readFileSync(new URL("../../docs/observer-guide.md", import.meta.url), "utf8");
+      const guideQuery = guide.match(/```graphql\n([\s\S]*?)```/)?.[1];
+      expect(guideQuery).toBeDefined();
+      const guideResult = await query(guideQuery as string);
+      expect(guideResult.errors).toBeUndefined();
+      expect((guideResult.data?.elections as unknown[]).length).toBe(5);
       const [status] = await rows(a, "select height from indexer_status");
       expect(result.data?.indexerStatuses).toEqual([
         { height: status.height, contractAddress: chain.deployment.address.toLowerCase() },
