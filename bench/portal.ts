@@ -8,8 +8,9 @@
  * - a relayer database (the relayer's own migrations) holding the same votes, batched and
  *   confirmed, plus 100 just-accepted votes still queued (what a live election looks like), read
  *   by the portal through a login role that is a member of veritally_audit_reader.
- * Then builds the portal (npm run build -w portal), starts dist/server/entry.mjs as an operator
- * would, and measures:
+ * Then builds the portal (npm run build -w portal), starts it as an operator would (portal/server.mjs,
+ * what `npm run start -w portal` runs: Astro's handler behind the height cache's fast path), and
+ * measures:
  * - crossCheckSeconds: the first GET /elections/1/cross-check, uncached; its JSON report must then
  *   say every vote matched and the queued ones are pending;
  * - auditPage and api: autocannon, 50 connections, DURATION seconds each, on /elections/1 and
@@ -369,8 +370,9 @@ interface Portal {
 }
 
 async function startPortal(env: Record<string, string>): Promise<Portal> {
-  const entry = path.join(portalRoot, "dist", "server", "entry.mjs");
-  if (!existsSync(entry)) throw new Error(`${entry} is missing: the portal was not built`);
+  const built = path.join(portalRoot, "dist", "server", "entry.mjs");
+  if (!existsSync(built)) throw new Error(`${built} is missing: the portal was not built`);
+  const entry = path.join(portalRoot, "server.mjs");
   const port = await freePort();
   const child = spawn(process.execPath, [entry], {
     cwd: portalRoot,

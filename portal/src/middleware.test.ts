@@ -161,6 +161,31 @@ describe("caching by indexed height", () => {
     expect(renders).toBe(2);
   });
 
+  it("gives server.mjs's fast path the kept answer, a 304, or nothing", async () => {
+    const { cachedAnswer } = (await import("./middleware.js")) as unknown as {
+      cachedAnswer: (
+        m: string,
+        u: string,
+        inm: string | null,
+      ) => Promise<{ status: number; headers: Record<string, string>; body: Uint8Array | null } | undefined>;
+    };
+    expect(await cachedAnswer("GET", "/fast?x=1", null)).toBeUndefined();
+    const page = async () => new Response("<p>fast</p>", { headers: { "content-type": "text/html" } });
+    const rendered = await call("/fast?x=1", { page });
+    const hit = await cachedAnswer("GET", "/fast?x=1", null);
+    expect(hit?.status).toBe(200);
+    expect(new TextDecoder().decode(hit?.body ?? new Uint8Array())).toBe("<p>fast</p>");
+    expect(hit?.headers.etag).toBe(rendered.response.headers.get("etag"));
+    expect(hit?.headers["x-frame-options"]).toBe("DENY");
+    expect((await cachedAnswer("HEAD", "/fast?x=1", null))?.body).toBeNull();
+    const notModified = await cachedAnswer("GET", "/fast?x=1", hit?.headers.etag ?? "");
+    expect(notModified).toMatchObject({ status: 304, body: null });
+    expect(await cachedAnswer("GET", "/fast?x=2", null)).toBeUndefined();
+    expect(await cachedAnswer("POST", "/fast?x=1", null)).toBeUndefined();
+    expect(await cachedAnswer("GET", "/admin", null)).toBeUndefined();
+    expect(await cachedAnswer("GET", "/api/elections/3/votes.csv", null)).toBeUndefined();
+  });
+
   it("does not keep a failed rendering", async () => {
     let renders = 0;
     const page = async () => {

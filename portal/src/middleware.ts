@@ -32,6 +32,44 @@ function secured(response: Response, extra: Record<string, string> = {}): Respon
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
+/** What server.mjs writes for a cache hit: Node-ready status, headers and body. */
+export interface FastAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array | null;
+}
+
+/**
+ * The fast path of server.mjs: the kept answer for this URL at the current indexed height,
+ * straight from memory, or undefined to let Astro handle the request (which renders and keeps it).
+ * Same keys, ETags and headers as the middleware below.
+ */
+export async function cachedAnswer(
+  method: string,
+  rawUrl: string,
+  ifNoneMatch: string | null,
+): Promise<FastAnswer | undefined> {
+  const c = config();
+  if (!c.cache.enabled) return undefined;
+  const url = new URL(rawUrl, "http://portal.invalid");
+  if (!isPublicGet(method, url.pathname) || url.pathname.endsWith(".csv")) return undefined;
+  const height = await portalData().height();
+  const key = url.pathname + url.search;
+  const etag = etagFor(BUILD, height, key);
+  if (ifNoneMatchHits(ifNoneMatch, etag)) {
+    const headers: Record<string, string> = Object.fromEntries(SECURITY_HEADERS);
+    headers.etag = etag;
+    headers["cache-control"] = cacheControl(c.cache.maxAgeSeconds, c.cache.staleWhileRevalidateSeconds);
+    return { status: 304, headers, body: null };
+  }
+  const hit = responses.peek(key, height);
+  if (!hit) return undefined;
+  return { status: hit.status, headers: Object.fromEntries(hit.headers), body: method === "HEAD" ? null : hit.body };
+}
+
+// server.mjs finds the fast path here: it lives in Astro's bundle, with the cache it reads.
+(globalThis as Record<symbol, unknown>)[Symbol.for("veritally.portal.cachedAnswer")] = cachedAnswer;
+
 function isPublicGet(method: string, pathname: string): boolean {
   if (method !== "GET" && method !== "HEAD") return false;
   return !(pathname === "/admin" || pathname.startsWith("/admin/") || pathname === "/unavailable");

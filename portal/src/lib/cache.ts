@@ -61,13 +61,18 @@ export interface ResponseCache {
     height: number,
     render: () => Promise<{ response: CachedResponse; keep: boolean }>,
   ): Promise<CachedResponse>;
+  /** The kept answer for `key` at `height` when it is ready, without rendering or waiting. */
+  peek(key: string, height: number): CachedResponse | undefined;
   bytes(): number;
   clear(): void;
 }
 
 export function createResponseCache(options: { maxBytes?: number } = {}): ResponseCache {
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
-  const entries = new Map<string, { height: number; value: Promise<CachedResponse>; bytes: number }>();
+  const entries = new Map<
+    string,
+    { height: number; value: Promise<CachedResponse>; bytes: number; ready?: CachedResponse }
+  >();
   let total = 0;
   function remove(key: string) {
     const entry = entries.get(key);
@@ -91,7 +96,11 @@ export function createResponseCache(options: { maxBytes?: number } = {}): Respon
       }
       remove(key);
       const rendering = render();
-      const entry = { height, value: rendering.then((r) => r.response), bytes: 0 };
+      const entry: { height: number; value: Promise<CachedResponse>; bytes: number; ready?: CachedResponse } = {
+        height,
+        value: rendering.then((r) => r.response),
+        bytes: 0,
+      };
       entries.set(key, entry);
       rendering.then(
         ({ response, keep }) => {
@@ -101,6 +110,7 @@ export function createResponseCache(options: { maxBytes?: number } = {}): Respon
             return;
           }
           entry.bytes = response.body.byteLength + key.length + 256;
+          entry.ready = response;
           total += entry.bytes;
           evict();
         },
@@ -109,6 +119,10 @@ export function createResponseCache(options: { maxBytes?: number } = {}): Respon
         },
       );
       return entry.value;
+    },
+    peek(key, height) {
+      const found = entries.get(key);
+      return found && found.height === height ? found.ready : undefined;
     },
     bytes: () => total,
     clear() {

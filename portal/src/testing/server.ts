@@ -11,6 +11,8 @@ import { freePort } from "@veritally/contracts/local-node";
 import { portalRoot, repoRoot } from "./databases.js";
 
 const entry = path.join(portalRoot, "dist", "server", "entry.mjs");
+/** What `npm run start -w portal` runs: Astro's handler behind the cache's fast path. */
+const server = path.join(portalRoot, "server.mjs");
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -78,11 +80,11 @@ export interface PortalServer {
   stop(): Promise<void>;
 }
 
-/** Starts the built server with `env` (plus HOST and a free PORT) and waits until it answers. */
+/** Starts the built server (server.mjs) with `env` (plus HOST and a free PORT) and waits until it answers. */
 export async function startPortal(env: Record<string, string>): Promise<PortalServer> {
   await ensurePortalBuilt();
   const port = await freePort();
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, [server], {
     cwd: portalRoot,
     env: {
       PATH: process.env.PATH ?? "",
@@ -102,7 +104,7 @@ export async function startPortal(env: Record<string, string>): Promise<PortalSe
   child.stderr?.on("data", collect);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = `http://127.0.0.1:${port}`;
-  const server: PortalServer = {
+  const portal: PortalServer = {
     url,
     port,
     process: child,
@@ -120,10 +122,10 @@ export async function startPortal(env: Record<string, string>): Promise<PortalSe
     if (child.exitCode !== null) throw new Error(`the portal exited with ${child.exitCode}:\n${text}`);
     try {
       await fetch(`${url}/favicon.svg`, { signal: AbortSignal.timeout(1000) });
-      return server;
+      return portal;
     } catch {
       if (Date.now() > deadline) {
-        await server.stop();
+        await portal.stop();
         throw new Error(`the portal did not answer on ${url} within 30 s:\n${text}`);
       }
       await new Promise((r) => setTimeout(r, 100));
