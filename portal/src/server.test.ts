@@ -74,6 +74,8 @@ describe("pages", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("x-frame-options")).toBe("DENY");
+    expect(res.headers.get("content-security-policy")).toContain("connect-src 'self'");
+    expect(res.headers.get("content-security-policy")).toContain("script-src 'self';");
     const html = await res.text();
     expect(html).toContain("Library referendum");
     expect(html).toContain("20,000");
