@@ -34,7 +34,7 @@ export async function startTestStack(
   if (!overrides.embeddedPostgres) await ensurePostgres();
   const dataDir = await mkdtemp(path.join(tmpdir(), `vt-${label}-`));
   await chmod(dataDir, 0o755); // an embedded Postgres runs as its own user when we are root
-  const suffix = `${label}_${Math.random().toString(36).slice(2, 8)}`;
+  const suffix = `${label.replace(/[^a-z0-9]/g, "_")}_${Math.random().toString(36).slice(2, 8)}`;
   const log: string[] = [];
   const stack = await startStack({
     dataDir,
