@@ -283,9 +283,13 @@ describe("on a 375-pixel-wide screen", () => {
       "/how-it-works",
       "/elections/404404",
       "/admin/login",
+      // Logged in by the operators' test above (same browser profile).
+      "/admin",
     ];
     for (const p of paths) {
       await page.goto(`${portal.url}${p}`);
+      // No redirect (the admin page is shown, not the login form).
+      expect(new URL(page.url()).pathname).toBe(p);
       const [scrollWidth, innerWidth] = await page.evaluate(() => [
         document.documentElement.scrollWidth,
         window.innerWidth,
