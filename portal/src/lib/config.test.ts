@@ -16,6 +16,7 @@ describe("configuration", () => {
       explorerUrl: undefined,
       cache: { maxAgeSeconds: 5, staleWhileRevalidateSeconds: 30, enabled: true },
       pendingGraceSeconds: 900,
+      crossCheckMinIntervalSeconds: 5,
     });
   });
 
@@ -36,6 +37,7 @@ describe("configuration", () => {
         CACHE_STALE_SECONDS: "10",
         PORTAL_CACHE: "off",
         CROSS_CHECK_PENDING_GRACE_SECONDS: "60",
+        CROSS_CHECK_MIN_INTERVAL_SECONDS: "0",
         DB_STATEMENT_TIMEOUT_MS: "5000",
       });
       expect(c).toMatchObject({
@@ -49,6 +51,7 @@ describe("configuration", () => {
         explorerUrl: "https://basescan.org",
         cache: { maxAgeSeconds: 2, staleWhileRevalidateSeconds: 10, enabled: false },
         pendingGraceSeconds: 60,
+        crossCheckMinIntervalSeconds: 0,
         statementTimeoutMs: 5000,
       });
     } finally {

@@ -26,6 +26,8 @@ export interface PortalConfig {
   cache: { maxAgeSeconds: number; staleWhileRevalidateSeconds: number; enabled: boolean };
   /** How long a vote may stay accepted but not on chain before the cross-check calls it overdue. */
   pendingGraceSeconds: number;
+  /** A cross-check report younger than this is served even after the height moved. */
+  crossCheckMinIntervalSeconds: number;
   statementTimeoutMs: number;
 }
 
@@ -103,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PortalConfig {
       enabled: env.PORTAL_CACHE !== "off",
     },
     pendingGraceSeconds: integer(env, "CROSS_CHECK_PENDING_GRACE_SECONDS", 900, 0, 30 * 86_400),
+    crossCheckMinIntervalSeconds: integer(env, "CROSS_CHECK_MIN_INTERVAL_SECONDS", 5, 0, 3600),
     statementTimeoutMs: integer(env, "DB_STATEMENT_TIMEOUT_MS", 30_000, 100, 600_000),
   };
 }

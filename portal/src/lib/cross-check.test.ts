@@ -70,7 +70,12 @@ beforeAll(async () => {
     await client.query(`update votes set seq = ${swappedA} where election_id = 2 and seq = ${swappedB}`);
     await client.query(`update votes set seq = ${swappedB} where election_id = 2 and seq = 1000000`);
   });
-  data = createPortalData({ indexerUrl: indexerDb.url, relayerAuditUrl: relayerDb.auditUrl, pendingGraceSeconds: 600 });
+  data = createPortalData({
+    indexerUrl: indexerDb.url,
+    relayerAuditUrl: relayerDb.auditUrl,
+    pendingGraceSeconds: 600,
+    crossCheckMinIntervalSeconds: 0,
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -151,6 +156,25 @@ describe("cross-check", () => {
     const next = await data.crossCheck("1");
     expect(next).not.toBe(first);
     expect(next?.indexedHeight).toBe(321);
+  });
+
+  it("serves a report younger than the minimum interval after the height moved, naming its block", async () => {
+    const throttled = createPortalData({
+      indexerUrl: indexerDb.url,
+      relayerAuditUrl: relayerDb.auditUrl,
+      crossCheckMinIntervalSeconds: 60,
+    });
+    try {
+      const first = await throttled.crossCheck("1");
+      await withClient(indexerDb.url, (c) => seedIndexerStatus(c, { height: 322 }));
+      await new Promise((r) => setTimeout(r, 300));
+      const again = await throttled.crossCheck("1");
+      expect(again).toBe(first);
+      expect(again?.indexedHeight).toBe(first?.indexedHeight);
+      expect(await throttled.height()).toBe(322);
+    } finally {
+      await throttled.close();
+    }
   });
 
   it("reads the relayer through a role that sees vote_audit and nothing else", async () => {

@@ -388,6 +388,11 @@ export interface PortalDataOptions {
   registryAddress?: string | undefined;
   explorerUrl?: string | undefined;
   pendingGraceSeconds?: number;
+  /**
+   * A report younger than this is served even after the height moved, so a popular cross-check
+   * of a big election costs one reconciliation per interval, not one per block. Default 5.
+   */
+  crossCheckMinIntervalSeconds?: number;
   statementTimeoutMs?: number;
   /** How long a read of the indexed height is reused (ms); concurrent reads share one query. */
   heightTtlMs?: number;
@@ -676,15 +681,26 @@ export function createPortalData(options: PortalDataOptions): PortalData {
       })
     : undefined;
 
+  const latestReports = new Map<string, CrossCheckReport>();
+  const minIntervalMs = (options.crossCheckMinIntervalSeconds ?? 5) * 1000;
+
   async function crossCheck(id: string): Promise<CrossCheckReport | null> {
     if (!crossChecker) return null;
     const r = await electionRow(id);
     if (!r) throw new Error(`no election ${id}`);
     const h = await height();
+    const latest = latestReports.get(id);
+    // The report names the block it was computed at, so a recent one stays honest after the height moves.
+    if (latest && latest.indexedHeight !== h && Date.now() - Date.parse(latest.computedAt) < minIntervalMs) {
+      return latest;
+    }
     // One computation per election and indexed height, shared by concurrent requests.
-    return heightCache.get(`cross-check:${id}`, h, () =>
+    const report = await heightCache.get(`cross-check:${id}`, h, () =>
       crossChecker.run({ electionId: id, indexedHeight: h, chainTally: r.tally, chainTotal: r.total_votes }),
     );
+    const known = latestReports.get(id);
+    if (!known || Date.parse(report.computedAt) >= Date.parse(known.computedAt)) latestReports.set(id, report);
+    return report;
   }
 
   async function operations(o: { hours?: number } = {}): Promise<OperationsData> {
@@ -823,6 +839,7 @@ export function portalData(): PortalData {
       registryAddress: c.registryAddress,
       explorerUrl: c.explorerUrl,
       pendingGraceSeconds: c.pendingGraceSeconds,
+      crossCheckMinIntervalSeconds: c.crossCheckMinIntervalSeconds,
       statementTimeoutMs: c.statementTimeoutMs,
     });
   }
