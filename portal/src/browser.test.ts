@@ -205,6 +205,8 @@ describe("the verify page", () => {
       for (const secret of secretForms) expect(haystack).not.toContain(secret.replace(/-/g, ""));
     }
     expect(sent.some((r) => r.includes(`/api/votes/${v.ref}.json?lookup`))).toBe(true);
+    await page.setViewportSize({ width: 375, height: 900 });
+    await page.screenshot({ path: path.join(shots, "verify-375.png"), fullPage: true });
     await page.close();
   });
 
