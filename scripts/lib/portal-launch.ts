@@ -35,8 +35,9 @@ export async function buildPortalIfStale(portalRoot: string, logFile: string): P
   }
 }
 
+/** portal/server.mjs: Astro's handler behind the fast path for pages already rendered at this height. */
 export function portalServerArgs(portalRoot: string): string[] {
-  return [portalEntry(portalRoot)];
+  return [path.join(portalRoot, "server.mjs")];
 }
 
 export function portalEnv(o: {
