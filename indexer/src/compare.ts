@@ -145,29 +145,33 @@ export async function compareIndexers(mine: string, theirs: string, options: { v
   return { height: at, elections: sa.size, differences };
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const args = process.argv.slice(2);
+/** `npm run compare -w indexer -- --theirs URL [--mine URL] [--votes]`; returns the exit code. */
+export async function compareCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const value = (flag: string) => {
     const i = args.indexOf(flag);
     return i >= 0 ? args[i + 1] : undefined;
   };
   const theirs = value("--theirs");
-  const mine = value("--mine") ?? `http://127.0.0.1:${process.env.GQL_PORT || 4350}/graphql`;
+  const mine = value("--mine") ?? `http://127.0.0.1:${env.GQL_PORT || 4350}/graphql`;
   if (!theirs) {
     console.error("usage: npm run compare -w indexer -- --theirs <GraphQL URL> [--mine <GraphQL URL>] [--votes]");
-    process.exit(2);
+    return 2;
   }
   try {
     const result = await compareIndexers(mine, theirs, { votes: args.includes("--votes") });
     if (result.differences.length === 0) {
       console.log(`identical: ${result.elections} election(s) up to block ${result.height}`);
-      process.exit(0);
+      return 0;
     }
     console.log(`${result.differences.length} difference(s) up to block ${result.height}:`);
     for (const d of result.differences) console.log(`  ${d}`);
-    process.exit(1);
+    return 1;
   } catch (error) {
     console.error(`compare: ${(error as Error).message}`);
-    process.exit(2);
+    return 2;
   }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exit(await compareCli(process.argv.slice(2)));
 }

@@ -118,39 +118,17 @@ export async function fetchChainId(url: string): Promise<number> {
   return Number(BigInt(body.result));
 }
 
+/** Reads and checks every variable first (a bad value fails before any connection), then asks the RPC its chain. */
 export async function loadIndexerConfig(env: NodeJS.ProcessEnv = process.env): Promise<IndexerConfig> {
   const url = rpcUrl(env);
   const databaseUrl = databaseUrlFromEnv(env);
-  const chainId = await fetchChainId(url);
-  let contractAddress: string;
-  let startBlock: number;
-  let source: IndexerConfig["source"] = "environment";
-  if (env.CONTRACT_ADDRESS) {
-    contractAddress = address("CONTRACT_ADDRESS", env.CONTRACT_ADDRESS);
-    startBlock = integer(env, "START_BLOCK", 0);
-  } else {
-    let deployment: Awaited<ReturnType<typeof readDeployment>>;
-    try {
-      deployment = await readDeployment(chainId);
-    } catch (error) {
-      throw new NonRetryableError(
-        "contract_unknown",
-        `CONTRACT_ADDRESS is not set and there is no deployment file for chain ${chainId} ` +
-          `(${(error as Error).message}). Set CONTRACT_ADDRESS and START_BLOCK.`,
-      );
-    }
-    contractAddress = address("deployment address", deployment.address);
-    startBlock = integer(env, "START_BLOCK", deployment.deploymentBlock);
-    source = "deployment file";
-  }
+  const configuredAddress = env.CONTRACT_ADDRESS ? address("CONTRACT_ADDRESS", env.CONTRACT_ADDRESS) : undefined;
+  const configuredStart = env.START_BLOCK ? integer(env, "START_BLOCK", 0) : undefined;
   const rateLimit = integer(env, "RPC_RATE_LIMIT", 0);
-  return {
+  const rest = {
     rpcUrl: url,
     rpcRateLimit: rateLimit > 0 ? rateLimit : undefined,
     rpcCapacity: integer(env, "RPC_CAPACITY", 10, 1),
-    chainId,
-    contractAddress,
-    startBlock,
     finalityConfirmation: integer(env, "FINALITY_CONFIRMATION", 10),
     headPollMs: integer(env, "HEAD_POLL_MS", 100, 10),
     gasFields: boolean(env, "INDEX_GAS", true),
@@ -158,7 +136,33 @@ export async function loadIndexerConfig(env: NodeJS.ProcessEnv = process.env): P
     prometheusHost: env.PROMETHEUS_HOST?.trim() || "127.0.0.1",
     prometheusPort: integer(env, "PROMETHEUS_PORT", 0),
     reorgRecovery: reorgRecovery(env),
-    source,
+  };
+  const chainId = await fetchChainId(url);
+  if (configuredAddress) {
+    return {
+      ...rest,
+      chainId,
+      contractAddress: configuredAddress,
+      startBlock: configuredStart ?? 0,
+      source: "environment",
+    };
+  }
+  let deployment: Awaited<ReturnType<typeof readDeployment>>;
+  try {
+    deployment = await readDeployment(chainId);
+  } catch (error) {
+    throw new NonRetryableError(
+      "contract_unknown",
+      `CONTRACT_ADDRESS is not set and there is no deployment file for chain ${chainId} ` +
+        `(${(error as Error).message}). Set CONTRACT_ADDRESS and START_BLOCK.`,
+    );
+  }
+  return {
+    ...rest,
+    chainId,
+    contractAddress: address("deployment address", deployment.address),
+    startBlock: configuredStart ?? deployment.deploymentBlock,
+    source: "deployment file",
   };
 }
 

@@ -35,22 +35,32 @@ export async function startGraphqlServer(config: GraphqlConfig): Promise<Running
   return { port: listening.port, close: () => listening.close() };
 }
 
-export async function runGraphqlCli(): Promise<void> {
+/** `npm run serve -w indexer`: serves until SIGINT or SIGTERM (or `signal`); returns the exit code. */
+export async function runGraphqlCli(env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Promise<number> {
   const log = createLogger("veritally:graphql");
+  let server: RunningGraphql;
+  let config: GraphqlConfig;
   try {
-    const config = loadGraphqlConfig();
-    const server = await startGraphqlServer(config);
-    log.info(`GraphQL on http://${config.host}:${server.port}/graphql, reading ${redactUrl(config.databaseUrl)}`);
-    const stop = () => {
-      server.close().finally(() => process.exit(0));
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+    config = loadGraphqlConfig(env);
+    server = await startGraphqlServer(config);
   } catch (error) {
     if (error instanceof VeritallyError) log.fatal(error.message);
     else log.fatal(error as Error);
-    process.exit(1);
+    return 1;
   }
+  log.info(`GraphQL on http://${config.host}:${server.port}/graphql, reading ${redactUrl(config.databaseUrl)}`);
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      process.off("SIGINT", done);
+      process.off("SIGTERM", done);
+      resolve();
+    };
+    process.once("SIGINT", done);
+    process.once("SIGTERM", done);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+  await server.close().catch(() => {});
+  return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runGraphqlCli();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) process.exit(await runGraphqlCli());

@@ -5,13 +5,20 @@
 import { readFileSync } from "node:fs";
 import { freePort } from "@veritally/contracts/local-node";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test-helpers/postgres.js";
+import { compareCli } from "./compare.js";
+import { runGraphqlCli, startGraphqlServer } from "./graphql.js";
+import { createBatchHandler } from "./main.js";
+import { startObserver } from "./observe.js";
 import { verifyDerived } from "./recompute.js";
+import { reindexCli } from "./reindex.js";
+import { runIndexerCli } from "./runner.js";
 import {
   type ChildHandle,
   chainTime,
   headHeight,
+  type InProcessIndexer,
   indexerEnv,
   makeVotes,
   openElection,
@@ -19,10 +26,12 @@ import {
   receiptOf,
   recordBatch,
   spawnIndexerProcess,
+  startInProcessIndexer,
   startTestChain,
   type TestChain,
   waitFor,
 } from "./testing.js";
+import { verifyCli } from "./verify.js";
 
 let chain: TestChain;
 const databases: TestDatabase[] = [];
@@ -31,7 +40,8 @@ let a: pg.Client;
 let b: pg.Client;
 let dbA: TestDatabase;
 let dbB: TestDatabase;
-let indexerA: ChildHandle;
+let indexerA: InProcessIndexer;
+let metricsPort = 0;
 
 const sent = new Map<number, RecordedVote[]>();
 const receipts: { hash: string; gasUsed: bigint; price: bigint }[] = [];
@@ -155,8 +165,9 @@ beforeAll(async () => {
   (second[1] as RecordedVote).voteHash = (first[1] as RecordedVote).voteHash;
   await record(5, second);
 
-  indexerA = spawnIndexerProcess("src/main.ts", indexerEnv(chain, dbA.url));
-  children.push(indexerA);
+  // A runs in this process (so that coverage sees it); B as its own process, as an observer would.
+  metricsPort = await freePort();
+  indexerA = await startInProcessIndexer(indexerEnv(chain, dbA.url, { PROMETHEUS_PORT: String(metricsPort) }));
   children.push(spawnIndexerProcess("src/main.ts", indexerEnv(chain, dbB.url)));
   await waitFor("database A", async () => (a = await connect(dbA.url)));
   await waitFor("database B", async () => (b = await connect(dbB.url)));
@@ -165,6 +176,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await indexerA?.stop();
   await Promise.all(children.map((c) => c.stop()));
   await a?.end().catch(() => {});
   await b?.end().catch(() => {});
@@ -350,11 +362,13 @@ describe("observers", () => {
   test("an observer who starts late sees the missing seqs as a gap, and the election from storage", async () => {
     const late = await createTestDatabase("indexer_late");
     databases.push(late);
-    const child = spawnIndexerProcess(
-      "src/main.ts",
-      indexerEnv(chain, late.url, { START_BLOCK: String(lateStartBlock), INDEX_GAS: "false" }),
+    // Through the command's own entry (in this process): configuration from the environment.
+    const stop = new AbortController();
+    const exitCode = runIndexerCli(
+      createBatchHandler,
+      { ...process.env, ...indexerEnv(chain, late.url, { START_BLOCK: String(lateStartBlock), INDEX_GAS: "false" }) },
+      stop.signal,
     );
-    children.push(child);
     const c = await waitFor("late database", async () => connect(late.url));
     try {
       await waitSynced(c, "late indexer");
@@ -374,7 +388,51 @@ describe("observers", () => {
       expect(await verifyDerived(c)).toEqual({ ok: true, differences: [] });
     } finally {
       await c.end();
-      await child.stop();
+      stop.abort();
+      expect(await exitCode).toBe(0);
+    }
+  });
+});
+
+describe("one database, one record", () => {
+  test("a second indexer on a database in use is refused", async () => {
+    const second = await startInProcessIndexer(indexerEnv(chain, dbA.url));
+    expect(await second.done).toBe(1);
+    expect(second.lines.join("\n")).toMatch(/another indexer \(or a reindex\) is using .*stop it first/);
+  });
+
+  test("a database that holds another contract's record is refused until emptied with reindex --reset", async () => {
+    const other = await createTestDatabase("indexer_other");
+    databases.push(other);
+    const quiet = vi.spyOn(console, "log").mockImplementation(() => {});
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      expect(await reindexCli(["--bogus"], { DB_URL: other.url })).toBe(1);
+      expect(await reindexCli(["--reset"], { DB_URL: other.url })).toBe(0);
+      const c = await connect(other.url);
+      try {
+        await c.query(
+          `insert into indexer_status (id, height, head_hash, chain_head, updated_at, lag, finalized_height, chain_id,
+             contract_address, start_block) values ('status', 5, '0x', 5, now(), 0, 0, 31337, '0x00000000000000000000000000000000000000aa', 0)`,
+        );
+        const refused = await startInProcessIndexer(indexerEnv(chain, other.url));
+        expect(await refused.done).toBe(1);
+        expect(refused.lines.join("\n")).toContain(
+          "holds the record of contract 0x00000000000000000000000000000000000000aa",
+        );
+        expect(refused.lines.join("\n")).toContain("reindex -w indexer -- --reset");
+
+        expect(await reindexCli(["--reset"], { DB_URL: other.url })).toBe(0);
+        expect((await rows(c, "select count(*)::int as n from indexer_status"))[0]).toEqual({ n: 0 });
+        const accepted = await startInProcessIndexer(indexerEnv(chain, other.url));
+        await waitSynced(c, "the emptied database's indexer");
+        expect(await accepted.stop()).toBe(0);
+      } finally {
+        await c.end();
+      }
+    } finally {
+      quiet.mockRestore();
+      errors.mockRestore();
     }
   });
 });
@@ -382,8 +440,8 @@ describe("observers", () => {
 describe("servers", () => {
   test("the GraphQL server answers from the indexer's database, on 127.0.0.1 only", async () => {
     const port = await freePort();
-    const server = spawnIndexerProcess("src/graphql.ts", { DB_URL: dbA.url, GQL_PORT: String(port) });
-    children.push(server);
+    const stop = new AbortController();
+    const exitCode = runGraphqlCli({ DB_URL: dbA.url, GQL_PORT: String(port) }, stop.signal);
     try {
       const query = async (q: string) => {
         const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
@@ -416,24 +474,24 @@ describe("servers", () => {
       expect(guideQuery).toBeDefined();
       const guideResult = await query(guideQuery as string);
       expect(guideResult.errors).toBeUndefined();
-      expect((guideResult.data?.elections as unknown[]).length).toBe(5);
+      expect(guideResult.data?.elections).toHaveLength(5);
       const [status] = await rows(a, "select height from indexer_status");
       expect(result.data?.indexerStatuses).toEqual([
         { height: status.height, contractAddress: chain.deployment.address.toLowerCase() },
       ]);
       expect(listeningAddresses(port)).toEqual(["127.0.0.1"]);
     } finally {
-      await server.stop();
+      stop.abort();
+      expect(await exitCode).toBe(0);
     }
   });
 
   test("compare: an observer's indexer against ours, through GraphQL; a changed vote shows", async () => {
-    const [portA, portB] = [await freePort(), await freePort()];
     const servers = [
-      spawnIndexerProcess("src/graphql.ts", { DB_URL: dbA.url, GQL_PORT: String(portA) }),
-      spawnIndexerProcess("src/graphql.ts", { DB_URL: dbB.url, GQL_PORT: String(portB) }),
+      await startGraphqlServer({ databaseUrl: dbA.url, host: "127.0.0.1", port: 0, maxResponseNodes: 100_000 }),
+      await startGraphqlServer({ databaseUrl: dbB.url, host: "127.0.0.1", port: 0, maxResponseNodes: 100_000 }),
     ];
-    children.push(...servers);
+    const [portA, portB] = servers.map((x) => x.port);
     try {
       const urls = [portA, portB].map((p) => `http://127.0.0.1:${p}/graphql`);
       for (const url of urls) {
@@ -450,16 +508,16 @@ describe("servers", () => {
         );
       }
       const run = async () => {
-        const child = spawnIndexerProcess("src/compare.ts", {}, [
-          "--mine",
-          urls[0] as string,
-          "--theirs",
-          urls[1] as string,
-          "--votes",
-        ]);
-        children.push(child);
-        return { code: await child.exited, output: child.output() };
+        const printed: string[] = [];
+        const spy = vi.spyOn(console, "log").mockImplementation((line: string) => void printed.push(line));
+        try {
+          const code = await compareCli(["--mine", urls[0] as string, "--theirs", urls[1] as string, "--votes"]);
+          return { code, output: printed.join("\n") };
+        } finally {
+          spy.mockRestore();
+        }
       };
+      expect(await compareCli([])).toBe(2);
       const same = await run();
       expect(same.code, same.output).toBe(0);
       expect(same.output).toMatch(/^identical: 5 election\(s\) up to block \d+/m);
@@ -470,17 +528,59 @@ describe("servers", () => {
       expect(changed.code).toBe(1);
       expect(changed.output).toContain("election 1: tally");
       expect(changed.output).toContain("election 1: vote");
+      // And B's own aggregates no longer match its votes: verify says so; A's still do.
+      const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+      try {
+        expect(await verifyCli({ DB_URL: dbB.url })).toBe(1);
+        expect(await verifyCli({ DB_URL: dbA.url })).toBe(0);
+      } finally {
+        errors.mockRestore();
+      }
     } finally {
-      await Promise.all(servers.map((x) => x.stop()));
+      await Promise.all(servers.map((x) => x.close()));
     }
   });
 
+  test("observe: one command runs the processor and the GraphQL server against the chain", async () => {
+    const db = await createTestDatabase("indexer_observe");
+    databases.push(db);
+    const port = await freePort();
+    const observer = startObserver(
+      { ...process.env, ...indexerEnv(chain, db.url), GQL_PORT: String(port), SQD_DEBUG: "" },
+      "ignore",
+    );
+    try {
+      const answer = await waitFor(
+        "the observer's GraphQL to show election 1",
+        async () => {
+          const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ query: '{ elections(where: { id_eq: "1" }, limit: 1) { totalVotes } }' }),
+          });
+          const body = (await response.json()) as { data?: { elections: { totalVotes: number }[] } };
+          const [e] = await rows(a, "select total_votes from election where id = '1'");
+          return body.data?.elections[0]?.totalVotes === e.total_votes && body;
+        },
+        60_000,
+      );
+      expect(answer.data?.elections).toHaveLength(1);
+      expect([...observer.children.keys()].sort()).toEqual(["indexer-graphql", "indexer-processor"]);
+      // A processor that dies is started again.
+      observer.children.get("indexer-processor")?.kill("SIGKILL");
+      await waitFor("the processor to be restarted", async () =>
+        observer.notes.some((n) => /starting it again/.test(n)),
+      );
+      await waitFor("a new processor", async () => observer.children.has("indexer-processor"));
+    } finally {
+      await observer.stop();
+    }
+    expect(observer.children.size).toBe(0);
+  });
+
   test("the processor's metrics server listens on 127.0.0.1 only", async () => {
-    const match = indexerA.output().match(/prometheus metrics are served at port (\d+)/);
-    expect(match, indexerA.output().slice(-2000)).not.toBeNull();
-    const port = Number(match?.[1]);
-    expect(listeningAddresses(port)).toEqual(["127.0.0.1"]);
-    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(listeningAddresses(metricsPort)).toEqual(["127.0.0.1"]);
+    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
     expect(await metrics.text()).toMatch(/sqd_processor_last_block/);
   });
 });

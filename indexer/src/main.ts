@@ -740,5 +740,5 @@ async function placeholderElection(ctx: Context, contract: string, id: bigint, i
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { runIndexerCli } = await import("./runner.js");
-  await runIndexerCli(createBatchHandler);
+  process.exit(await runIndexerCli(createBatchHandler));
 }

@@ -6,46 +6,76 @@
  * GraphQL server stays up to show the error in indexerStatus.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { pathToFileURL } from "node:url";
 import { indexerProcesses, type ProcessSpec } from "./launch.js";
 
-const children = new Map<string, ChildProcess>();
-let stopping = false;
-
-function start(spec: ProcessSpec, attempt = 0): void {
-  const child = spawn(spec.command, spec.args, {
-    cwd: spec.cwd,
-    env: process.env,
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  children.set(spec.name, child);
-  const startedAt = Date.now();
-  child.once("exit", (code, signal) => {
-    children.delete(spec.name);
-    if (stopping) return;
-    const meaning = code !== null ? (spec.exitCodes[code] ?? `exit code ${code}`) : `signal ${signal}`;
-    if (spec.name === "indexer-processor" && code === 3) {
-      console.error(`observe: the processor ${meaning}; the GraphQL server keeps serving. See the message above.`);
-      return;
-    }
-    if (code === 0 && spec.name === "indexer-processor") return;
-    const next = Date.now() - startedAt > 60_000 ? 0 : attempt + 1;
-    const delay = Math.min(30_000, 500 * 2 ** next);
-    console.error(`observe: ${spec.name} stopped (${meaning}); starting it again in ${delay} ms`);
-    setTimeout(() => start(spec, next), delay).unref();
-  });
+export interface Observer {
+  /** Lines the observer itself says (restarts, stops), also written to stderr. */
+  notes: string[];
+  /** The running child processes by name. */
+  children: Map<string, ChildProcess>;
+  stop(): Promise<void>;
 }
 
-function stop(): void {
-  stopping = true;
-  for (const child of children.values()) child.kill("SIGTERM");
-  setTimeout(() => {
-    for (const child of children.values()) child.kill("SIGKILL");
-    process.exit(0);
-  }, 5000).unref();
-  if (children.size === 0) process.exit(0);
-  for (const child of children.values()) child.once("exit", () => children.size === 0 && process.exit(0));
+export function startObserver(
+  env: NodeJS.ProcessEnv = process.env,
+  stdio: "inherit" | "ignore" = "inherit",
+  restartBaseMs = 500,
+): Observer {
+  const children = new Map<string, ChildProcess>();
+  const notes: string[] = [];
+  let stopping = false;
+  const note = (line: string) => {
+    notes.push(line);
+    console.error(`observe: ${line}`);
+  };
+
+  const start = (spec: ProcessSpec, attempt = 0): void => {
+    const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env, stdio: ["ignore", stdio, stdio] });
+    children.set(spec.name, child);
+    const startedAt = Date.now();
+    child.once("exit", (code, signal) => {
+      children.delete(spec.name);
+      if (stopping) return;
+      const meaning = code !== null ? (spec.exitCodes[code] ?? `exit code ${code}`) : `signal ${signal}`;
+      if (spec.name === "indexer-processor" && code === 3) {
+        note(`the processor ${meaning}; the GraphQL server keeps serving. See the message above.`);
+        return;
+      }
+      const next = Date.now() - startedAt > 60_000 ? 0 : attempt + 1;
+      const delay = Math.min(30_000, restartBaseMs * 2 ** next);
+      note(`${spec.name} stopped (${meaning}); starting it again in ${delay} ms`);
+      setTimeout(() => {
+        if (!stopping) start(spec, next);
+      }, delay).unref();
+    });
+  };
+  for (const spec of indexerProcesses()) start(spec);
+
+  return {
+    notes,
+    children,
+    async stop() {
+      stopping = true;
+      const exits = [...children.values()].map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once("exit", () => resolve());
+            child.kill("SIGTERM");
+            setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+          }),
+      );
+      await Promise.all(exits);
+    },
+  };
 }
 
-process.once("SIGINT", stop);
-process.once("SIGTERM", stop);
-for (const spec of indexerProcesses()) start(spec);
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const observer = startObserver();
+  const stop = () => {
+    observer.stop().finally(() => process.exit(0));
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}

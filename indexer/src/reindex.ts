@@ -34,19 +34,24 @@ export async function reindex(databaseUrl: string, rpcUrl: string, target: numbe
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/** `npm run reindex -w indexer -- --from-block N | --reset`; returns the exit code. */
+export async function reindexCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   try {
-    const { target } = parseReindexArgs(process.argv.slice(2));
-    const databaseUrl = databaseUrlFromEnv();
-    await reindex(databaseUrl, readSecret("RPC_URL") ?? LOCAL_RPC_URL, target);
+    const { target } = parseReindexArgs(args);
+    const databaseUrl = databaseUrlFromEnv(env);
+    await reindex(databaseUrl, readSecret("RPC_URL", env) ?? LOCAL_RPC_URL, target);
     console.log(
       target < 0
         ? `${redactUrl(databaseUrl)} emptied: the indexer will re-read everything from START_BLOCK`
         : `${redactUrl(databaseUrl)} rolled back to block ${target}: the indexer will re-read from block ${target + 1}`,
     );
-    process.exit(0);
+    return 0;
   } catch (error) {
     console.error(`reindex: ${error instanceof VeritallyError ? error.message : String(error)}`);
-    process.exit(1);
+    return 1;
   }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exit(await reindexCli(process.argv.slice(2)));
 }

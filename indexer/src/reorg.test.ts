@@ -5,11 +5,12 @@
  * where the indexer stops naming the block and the recovery command, or rolls back by itself.
  */
 import pg from "pg";
-import { afterAll, afterEach, describe, expect, test } from "vitest";
+import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test-helpers/postgres.js";
 import { verifyDerived } from "./recompute.js";
+import { reindexCli } from "./reindex.js";
 import {
-  type ChildHandle,
+  type InProcessIndexer,
   indexerEnv,
   makeVotes,
   mineBlock,
@@ -17,6 +18,7 @@ import {
   type RecordedVote,
   recordBatch,
   spawnIndexerProcess,
+  startInProcessIndexer,
   startTestChain,
   type TestChain,
   waitFor,
@@ -36,7 +38,8 @@ interface Setup {
   db: TestDatabase;
   client: pg.Client;
   env: Record<string, string>;
-  start(extra?: Record<string, string>): ChildHandle;
+  /** The indexer, in this process (coverage sees it; the test can stop it). */
+  start(extra?: Record<string, string>): Promise<InProcessIndexer>;
 }
 
 async function setup(finality: number, extra: Record<string, string> = {}): Promise<Setup> {
@@ -46,10 +49,10 @@ async function setup(finality: number, extra: Record<string, string> = {}): Prom
   cleanups.push(() => db.drop());
   await withAutoMine(chain, () => openElection(chain, { electionId: 1, choices: ["A", "B", "C"] }));
   const env = indexerEnv(chain, db.url, { FINALITY_CONFIRMATION: String(finality), ...extra });
-  const start = (more: Record<string, string> = {}) => {
-    const child = spawnIndexerProcess("src/main.ts", { ...env, ...more });
-    cleanups.push(() => child.stop());
-    return child;
+  const start = async (more: Record<string, string> = {}) => {
+    const indexer = await startInProcessIndexer({ ...env, ...more });
+    cleanups.push(() => indexer.stop());
+    return indexer;
   };
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
@@ -109,7 +112,7 @@ async function expectExactly(s: Setup, votes: RecordedVote[]): Promise<void> {
 describe("within the finality depth", () => {
   test("a longer replacement chain replaces the abandoned blocks' votes", async () => {
     const s = await setup(5);
-    s.start();
+    await s.start();
     const base = makeVotes(0n, 5, () => 0);
     await mineVotes(s.chain, base);
     await waitForTotal(s.client, 5);
@@ -141,7 +144,7 @@ describe("within the finality depth", () => {
 
   test("a replacement of equal height is noticed without waiting for the next block", async () => {
     const s = await setup(5);
-    s.start();
+    await s.start();
     const base = makeVotes(0n, 3, () => 0);
     await mineVotes(s.chain, base);
     await waitForTotal(s.client, 3);
@@ -196,12 +199,12 @@ describe("deeper than the finality depth", () => {
 
   test("REORG_RECOVERY=stop: stops naming the block and the recovery command, which then repairs the database", async () => {
     const s = await setup(2);
-    const indexer = s.start();
+    const indexer = await s.start();
     const { kept, replacement, ancestor } = await deepReorg(s);
 
-    const code = await Promise.race([indexer.exited, new Promise((r) => setTimeout(() => r("still running"), 30_000))]);
-    expect(code, indexer.output().slice(-3000)).toBe(3);
-    const message = indexer.output();
+    const code = await Promise.race([indexer.done, new Promise((r) => setTimeout(() => r("still running"), 30_000))]);
+    expect(code, indexer.lines.join("\n").slice(-3000)).toBe(3);
+    const message = indexer.lines.join("\n");
     expect(message).toMatch(/reorganised deeper than FINALITY_CONFIRMATION=2/);
     expect(message).toMatch(new RegExp(`indexed block ${ancestor + 1} \\(0x[0-9a-f]{64}\\) is no longer on the chain`));
     expect(message).toContain(`npm run reindex -w indexer -- --from-block ${ancestor + 1}`);
@@ -209,17 +212,23 @@ describe("deeper than the finality depth", () => {
     expect(status.error_block).toBe(ancestor + 1);
     expect(status.error).toContain(`--from-block ${ancestor + 1}`);
 
-    // Until someone acts, it refuses to start, with the same message (not a bare assertion).
-    const again = s.start();
-    expect(await again.exited).toBe(3);
+    // Until someone acts, `npm run process` refuses to start, exit code 3, with the same message
+    // (not a bare assertion).
+    const again = spawnIndexerProcess("src/main.ts", s.env);
+    cleanups.push(() => again.stop());
+    expect(await again.exited, again.output().slice(-3000)).toBe(3);
     expect(again.output()).toContain(`--from-block ${ancestor + 1}`);
 
-    const reindex = spawnIndexerProcess("src/reindex.ts", s.env, ["--from-block", String(ancestor + 1)]);
-    cleanups.push(() => reindex.stop());
-    expect(await reindex.exited, reindex.output()).toBe(0);
-    expect(reindex.output()).toContain(`rolled back to block ${ancestor}`);
+    const printed: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((line: string) => void printed.push(line));
+    try {
+      expect(await reindexCli(["--from-block", String(ancestor + 1)], s.env)).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(printed.join("\n")).toContain(`rolled back to block ${ancestor}`);
 
-    s.start();
+    await s.start();
     await waitForTotal(s.client, kept.length + replacement.length);
     await expectExactly(s, [...kept, ...replacement]);
     const [after] = await rows(s.client, "select error from indexer_status");
@@ -228,20 +237,20 @@ describe("deeper than the finality depth", () => {
 
   test("REORG_RECOVERY=rollback: rolls back to the last block still on the chain and carries on", async () => {
     const s = await setup(2, { REORG_RECOVERY: "rollback" });
-    const indexer = s.start();
+    const indexer = await s.start();
     const { kept, replacement, ancestor } = await deepReorg(s);
     await waitForTotal(s.client, kept.length + replacement.length).catch((e) => {
-      console.log(indexer.output().slice(-6000));
+      console.log(indexer.lines.join("\n").slice(-6000));
       throw e;
     });
     await expectExactly(s, [...kept, ...replacement]);
-    expect(indexer.process.exitCode).toBeNull();
-    expect(indexer.output()).toContain(`rolling back to block ${ancestor}`);
+    expect(await Promise.race([indexer.done, new Promise((r) => setTimeout(() => r("running"), 50))])).toBe("running");
+    expect(indexer.lines.join("\n")).toContain(`rolling back to block ${ancestor}`);
   });
 
   test("a reorg while the indexer was stopped is found at start", async () => {
     const s = await setup(2, { REORG_RECOVERY: "rollback" });
-    const indexer = s.start();
+    const indexer = await s.start();
     const kept = makeVotes(0n, 2, () => 0);
     await mineVotes(s.chain, kept);
     const snap = await snapshot(s.chain);
@@ -251,16 +260,16 @@ describe("deeper than the finality depth", () => {
         makeVotes(BigInt(2 + i), 1, () => 0),
       );
     await waitForTotal(s.client, 7);
-    await indexer.stop();
+    expect(await indexer.stop()).toBe(0);
 
     await revert(s.chain, snap);
     const replacement = makeVotes(2n, 3, () => 2);
     for (const vote of replacement) await mineVotes(s.chain, [vote]);
     for (let i = 0; i < 4; i++) await mineVotes(s.chain, null);
 
-    const restarted = s.start();
+    const restarted = await s.start();
     await waitForTotal(s.client, 5);
     await expectExactly(s, [...kept, ...replacement]);
-    expect(restarted.output()).toMatch(/reorganised deeper than FINALITY_CONFIRMATION=2/);
+    expect(restarted.lines.join("\n")).toMatch(/reorganised deeper than FINALITY_CONFIRMATION=2/);
   });
 });

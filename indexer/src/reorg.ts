@@ -142,11 +142,16 @@ export async function rollbackTo(client: pg.ClientBase, rpc: Rpc, target: number
     );
     await client.query("delete from indexed_block where height > $1", [target]);
     await recomputeDerived(client);
-    await client.query(
-      `update indexer_status set height = $1, head_hash = $2, lag = greatest(0, chain_head - $1),
-        error = null, error_block = null, updated_at = now()`,
-      [target, hash],
-    );
+    if (target < 0) {
+      // Emptied: the database no longer holds any contract's record, and may take another's.
+      await client.query("delete from indexer_status");
+    } else {
+      await client.query(
+        `update indexer_status set height = $1, head_hash = $2, lag = greatest(0, chain_head - $1),
+          error = null, error_block = null, updated_at = now()`,
+        [target, hash],
+      );
+    }
     await client.query("commit");
   } catch (error) {
     await client.query("rollback").catch(() => {});

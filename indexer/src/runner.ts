@@ -83,7 +83,19 @@ export function processorInternals(processor: Processor): ProcessorInternals {
   return internals;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
 
 function isConsistencyError(error: unknown): boolean {
   return (
@@ -96,10 +108,14 @@ function isConsistencyError(error: unknown): boolean {
  * The HTTP head poll, with the head's hash: an equal-height replacement has a new hash, and the
  * processor's hot-block navigation (which compares hashes when it has them) then rolls it in.
  */
-export function pollHeads(source: DataSourceInternals, intervalMs: number): DataSourceInternals["polling"] {
+export function pollHeads(
+  source: DataSourceInternals,
+  intervalMs: number,
+  signal?: AbortSignal,
+): DataSourceInternals["polling"] {
   return async (navigate, isEnd) => {
     let previous: Head | undefined;
-    while (!isEnd()) {
+    while (!isEnd() && !signal?.aborted) {
       const started = Date.now();
       const latest = await source.rpc.client.call<{ number: string; hash: string } | null>("eth_getBlockByNumber", [
         "latest",
@@ -121,7 +137,7 @@ export function pollHeads(source: DataSourceInternals, intervalMs: number): Data
           }
         }
       }
-      await sleep(Math.max(0, intervalMs - (Date.now() - started)));
+      await sleep(Math.max(0, intervalMs - (Date.now() - started)), signal);
     }
   };
 }
@@ -204,9 +220,16 @@ export type HandlerFactory = typeof createBatchHandler;
 
 export interface RunOptions {
   log?: Logger;
+  /** Stops the indexer: the batch in hand is not committed (it is read again at the next start). */
+  signal?: AbortSignal;
 }
 
-/** Runs until the process ends; throws DeepReorgError (REORG_RECOVERY=stop) or a NonRetryableError. */
+class Stopped extends Error {}
+
+/**
+ * Runs until `signal` aborts (over HTTP; a WebSocket RPC runs until the process ends); throws
+ * DeepReorgError (REORG_RECOVERY=stop) or a NonRetryableError.
+ */
 export async function runIndexer(
   config: IndexerConfig,
   createHandler: HandlerFactory,
@@ -215,28 +238,31 @@ export async function runIndexer(
   const log = options.log ?? createLogger("veritally:indexer");
   await applyMigrations(config.databaseUrl, (line) => log.info(line));
   const lock = await lockDatabase(config.databaseUrl);
+  let metricsServing: Promise<unknown> | undefined;
+  let rpcClient: RpcClient | undefined;
   try {
     await checkIdentity(lock, config);
     const processor = createProcessor(config);
     const internals = processorInternals(processor);
     const rpc = internals.getChainRpcClient();
+    rpcClient = rpc;
     const source = internals.getHotDataSource();
-    if (!config.rpcUrl.startsWith("ws")) source.polling = pollHeads(source, config.headPollMs);
+    const signal = options.signal;
+    if (!config.rpcUrl.startsWith("ws")) source.polling = pollHeads(source, config.headPollMs, signal);
     const finalBlocks = source.getFinalizedBlocks.bind(source);
     source.getFinalizedBlocks = (requests, stopOnHead) => mergeReadyBatches(finalBlocks(requests, stopOnHead), 50_000);
     const prometheus = internals.getPrometheusServer();
     const serve = prometheus.serve.bind(prometheus);
-    let serving: Promise<unknown> | undefined;
     prometheus.serve = () => {
-      serving ??= serve();
-      return serving;
+      metricsServing ??= serve();
+      return metricsServing;
     };
     const handler = createHandler(config);
     const processorLog = internals.getLogger();
     const mappingLog = processorLog.child("mapping");
     let failures = 0;
 
-    for (;;) {
+    while (!signal?.aborted) {
       const divergence = await findDivergence(lock, rpc);
       if (divergence) {
         const message = deepReorgMessage(divergence, config.finalityConfirmation);
@@ -264,6 +290,7 @@ export async function runIndexer(
           prometheus: prometheus as never,
           log: processorLog,
           process(store, batch) {
+            if (signal?.aborted) throw new Stopped("stopped");
             return handler({
               _chain: internals.getChain() as never,
               log: mappingLog,
@@ -275,6 +302,7 @@ export async function runIndexer(
         }).run();
         return;
       } catch (error) {
+        if (signal?.aborted) return;
         if (error instanceof NonRetryableError) throw error;
         if (Date.now() - started > 60_000) failures = 0;
         failures += 1;
@@ -282,35 +310,55 @@ export async function runIndexer(
         log.warn(
           `processor stopped (${(error as Error).message}); checking the stored chain against the chain and starting again`,
         );
-        await sleep(error instanceof ChainMismatchError ? 0 : Math.min(10_000, 100 * 2 ** failures));
+        await sleep(error instanceof ChainMismatchError ? 0 : Math.min(10_000, 100 * 2 ** failures), signal);
       } finally {
         await database.disconnect().catch(() => {});
       }
     }
   } finally {
+    rpcClient?.close();
     await lock.end().catch(() => {});
+    const metricsServer = (await metricsServing?.catch(() => undefined)) as { close(): Promise<void> } | undefined;
+    await metricsServer?.close().catch(() => {});
   }
 }
 
-/** `npm run process -w indexer`: exit 0 never (it follows the chain), 1 on error, 3 on a deep reorg. */
-export async function runIndexerCli(createHandler: HandlerFactory): Promise<void> {
+/**
+ * `npm run process -w indexer`. Returns the exit code: 0 when stopped by SIGINT or SIGTERM,
+ * 1 on an error, 3 on a reorg deeper than the finality depth (REORG_RECOVERY=stop).
+ */
+export async function runIndexerCli(
+  createHandler: HandlerFactory,
+  env: NodeJS.ProcessEnv = process.env,
+  signal?: AbortSignal,
+): Promise<number> {
   const log = createLogger("veritally:indexer");
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  signal?.addEventListener("abort", onSignal, { once: true });
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
-    const config = await loadIndexerConfig();
+    const config = await loadIndexerConfig(env);
     log.info(
       `indexing VoteRegistry ${config.contractAddress} on chain ${config.chainId} from block ${config.startBlock} ` +
         `(${config.source}) via ${new URL(config.rpcUrl).origin} into ${redactUrl(config.databaseUrl)}; ` +
         `finality ${config.finalityConfirmation} blocks, head poll ${config.headPollMs} ms, gas fields ${config.gasFields ? "on" : "off"}`,
     );
-    await runIndexer(config, createHandler, { log });
-    process.exit(0);
+    await runIndexer(config, createHandler, { log, signal: stop.signal });
+    log.info("stopped");
+    return 0;
   } catch (error) {
     if (error instanceof DeepReorgError) {
       log.fatal(error.message);
-      process.exit(3);
+      return 3;
     }
     if (error instanceof VeritallyError) log.fatal(error.message);
     else log.fatal(error as Error);
-    process.exit(1);
+    return 1;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    signal?.removeEventListener("abort", onSignal);
   }
 }

@@ -265,3 +265,57 @@ export function indexerEnv(
     ...extra,
   };
 }
+
+export interface InProcessIndexer {
+  /** Settles when the indexer stops: the exit code runIndexerCli would give (0 stopped, 1 error, 3 deep reorg). */
+  done: Promise<number>;
+  /** Messages of the indexer's own log (start, restarts, reorg handling). */
+  lines: string[];
+  stop(): Promise<number>;
+}
+
+/**
+ * The indexer run in this process (as `npm run process` runs it, minus the process), so that
+ * coverage sees it and a test can stop it. Loaded on demand: the models need legacy decorators,
+ * which this folder's tsconfig gives (Vitest, tsx from indexer/) and the repo root's does not.
+ */
+export async function startInProcessIndexer(env: Record<string, string>): Promise<InProcessIndexer> {
+  const [{ runIndexer }, { createBatchHandler }, { loadIndexerConfig }] = await Promise.all([
+    import("./runner.js"),
+    import("./main.js"),
+    import("./config.js"),
+  ]);
+  const lines: string[] = [];
+  const record =
+    (level: string) =>
+    (...args: unknown[]) => {
+      const message = args.find((a) => typeof a === "string") ?? String(args[0]);
+      lines.push(`${level}: ${message}`);
+    };
+  const log = {
+    trace: record("trace"),
+    debug: record("debug"),
+    info: record("info"),
+    warn: record("warn"),
+    error: record("error"),
+    fatal: record("fatal"),
+    child: () => log,
+  };
+  const controller = new AbortController();
+  const config = await loadIndexerConfig({ ...process.env, SQD_DEBUG: "", ...env });
+  const done = runIndexer(config, createBatchHandler, { log: log as never, signal: controller.signal }).then(
+    () => 0,
+    (error: unknown) => {
+      lines.push(`fatal: ${(error as Error).message}`);
+      return (error as { code?: string }).code === "deep_reorg" ? 3 : 1;
+    },
+  );
+  return {
+    done,
+    lines,
+    stop: () => {
+      controller.abort();
+      return done;
+    },
+  };
+}

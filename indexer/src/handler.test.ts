@@ -1,0 +1,230 @@
+/**
+ * The batch handler on events the real contract cannot produce: seqs out of order (a gap, then
+ * the missing vote arriving late), a seq recorded twice, votes for an election the indexer never
+ * saw created and the contract does not know, a choice out of range, a vote with no batch, a
+ * malformed log. The blocks are written out by hand (the logs ABI-encoded as the contract would);
+ * the store is typeorm-store's, on a real Postgres database; the "chain" the handler asks about
+ * its last block is those same blocks.
+ */
+import { Store } from "@subsquid/typeorm-store";
+import { voteRegistryInterface } from "@veritally/contracts";
+import { keccak256, toUtf8Bytes } from "ethers";
+import pg from "pg";
+import { DataSource } from "typeorm";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../test-helpers/postgres.js";
+import { applyMigrations, dataSourceOptions } from "./db.js";
+import { createBatchHandler } from "./main.js";
+import { verifyDerived } from "./recompute.js";
+
+const CONTRACT = "0x00000000000000000000000000000000000000c0";
+let db: TestDatabase;
+let source: DataSource;
+let client: pg.Client;
+
+interface FakeBlock {
+  header: { id: string; height: number; hash: string; parentHash: string; timestamp: number };
+  logs: unknown[];
+}
+const chain: FakeBlock[] = [];
+
+function hashOf(height: number, salt = ""): string {
+  return keccak256(toUtf8Bytes(`block ${height}${salt}`));
+}
+
+type LogSpec = [name: string, args: unknown[]];
+
+function block(height: number, specs: LogSpec[][], options: { salt?: string; address?: string } = {}): FakeBlock {
+  const hash = hashOf(height, options.salt);
+  const header = {
+    id: hash,
+    height,
+    hash,
+    parentHash: hashOf(height - 1),
+    timestamp: 1_800_000_000_000 + height * 1000,
+  };
+  const logs: unknown[] = [];
+  specs.forEach((tx, txIndex) => {
+    const transactionHash = keccak256(toUtf8Bytes(`tx ${height} ${txIndex} ${options.salt ?? ""}`));
+    for (const [name, args] of tx) {
+      const event = voteRegistryInterface.getEvent(name);
+      if (!event) throw new Error(name);
+      const encoded = voteRegistryInterface.encodeEventLog(event, args);
+      logs.push({
+        id: `${height}-${logs.length}`,
+        logIndex: logs.length,
+        transactionIndex: txIndex,
+        address: options.address ?? CONTRACT,
+        topics: encoded.topics,
+        data: encoded.data,
+        transactionHash,
+        block: header,
+        transaction: { gasUsed: 50_000n, effectiveGasPrice: 2n },
+      });
+    }
+  });
+  return { header, logs };
+}
+
+const ref = (n: number) => `0x${n.toString(16).padStart(32, "0")}`;
+const vhash = (n: number) => keccak256(toUtf8Bytes(`vote ${n}`));
+const vote = (election: number, seq: number, choice = 0, r = seq): LogSpec => [
+  "VoteRecorded",
+  [election, seq, ref(1000 * election + r), choice, vhash(1000 * election + r)],
+];
+const batch = (election: number, firstSeq: number, count: number): LogSpec => [
+  "BatchRecorded",
+  [election, firstSeq, count],
+];
+
+/** The "chain" answers what the handler asks: the head, and its blocks by number. */
+const fakeChain = {
+  client: {
+    async call(method: string, params: unknown[] = []) {
+      if (method === "eth_blockNumber") return `0x${(chain.at(-1)?.header.height ?? 0).toString(16)}`;
+      if (method === "eth_getBlockByNumber") {
+        const height = Number(params[0]);
+        const b = chain.find((x) => x.header.height === height);
+        return b ? { hash: b.header.hash } : null;
+      }
+      // eth_call: this contract has no storage to read.
+      throw new Error(`execution reverted (${method})`);
+    },
+  },
+};
+
+const warnings: string[] = [];
+const log = { warn: (m: string) => warnings.push(m), info() {}, debug() {}, error() {}, child: () => log };
+
+async function handle(...blocks: FakeBlock[]): Promise<void> {
+  chain.push(...blocks);
+  const handler = createBatchHandler({
+    chainId: 31337,
+    contractAddress: CONTRACT,
+    startBlock: 1,
+    finalityConfirmation: 5,
+  });
+  await source.transaction("READ COMMITTED", (em) =>
+    handler({
+      _chain: fakeChain as never,
+      log: log as never,
+      store: new Store(() => em),
+      blocks: blocks as never,
+      isHead: true,
+    }),
+  );
+}
+
+async function rows(sql: string) {
+  return (await client.query(sql)).rows;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase("handler");
+  await applyMigrations(db.url);
+  source = new DataSource(dataSourceOptions(db.url));
+  await source.initialize();
+  client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+});
+
+afterAll(async () => {
+  await client?.end();
+  await source?.destroy();
+  await db?.drop();
+});
+
+describe("integrity from events alone", () => {
+  test("a gap, then the missing votes arriving late, then a seq recorded twice", async () => {
+    const metadata = JSON.stringify({ title: "T", description: "", choices: ["A", "B"] });
+    await handle(
+      block(1, [
+        [
+          [
+            "ElectionCreated",
+            [1, 2, 1_700_000_000, 1_900_000_000, 1_900_000_100, keccak256(toUtf8Bytes(metadata)), metadata],
+          ],
+        ],
+      ]),
+      block(2, [[vote(1, 0), vote(1, 1), batch(1, 0, 2)]]),
+    );
+    await handle(block(3, [[vote(1, 5, 1), batch(1, 5, 1)]]));
+    let [e] = await rows("select next_expected_seq, missing_seq_count from election where id = '1'");
+    expect(e).toEqual({ next_expected_seq: "6", missing_seq_count: "3" });
+    expect(await rows("select from_seq, to_seq from seq_gap order by from_seq")).toEqual([
+      { from_seq: "2", to_seq: "4" },
+    ]);
+
+    // seq 3 arrives late: the gap splits; then 2 and 4 close it.
+    await handle(block(4, [[vote(1, 3), batch(1, 3, 1)]]));
+    expect(await rows("select from_seq, to_seq from seq_gap order by from_seq")).toEqual([
+      { from_seq: "2", to_seq: "2" },
+      { from_seq: "4", to_seq: "4" },
+    ]);
+    await handle(block(5, [[vote(1, 2), vote(1, 4), batch(1, 2, 1), batch(1, 4, 1)]]));
+    expect(await rows("select * from seq_gap")).toEqual([]);
+    [e] = await rows("select next_expected_seq, missing_seq_count, total_votes, tally from election where id = '1'");
+    expect(e).toEqual({ next_expected_seq: "6", missing_seq_count: "0", total_votes: 6, tally: [5, 1] });
+
+    // seq 1 again (another ref): reported, and not counted twice.
+    await handle(block(6, [[vote(1, 1, 1, 99), batch(1, 1, 1)]]));
+    expect(await rows("select kind, seq, block_number from integrity_issue where kind = 'duplicate_seq'")).toEqual([
+      { kind: "duplicate_seq", seq: "1", block_number: 6 },
+    ]);
+    [e] = await rows("select total_votes, tally, tally_consistent from election where id = '1'");
+    expect(e).toEqual({ total_votes: 6, tally: [5, 1], tally_consistent: true });
+    // The second of two batches in one transaction carries no gas (the transaction's gas is counted once).
+    expect(await rows("select first_seq, gas_used from batch where block_number = 5 order by first_seq")).toEqual([
+      { first_seq: "2", gas_used: "50000" },
+      { first_seq: "4", gas_used: null },
+    ]);
+    expect(await verifyDerived(client)).toEqual({ ok: true, differences: [] });
+  });
+
+  test("votes for an election neither created in sight nor known to the contract; choices out of range", async () => {
+    await handle(block(7, [[vote(9, 0, 0), vote(9, 1, 3), batch(9, 0, 2)]]));
+    const [e] = await rows(
+      "select choice_count, created_event_seen, metadata_error, total_votes, out_of_range_votes, tally, tally_consistent from election where id = '9'",
+    );
+    expect(e).toMatchObject({
+      choice_count: 0,
+      created_event_seen: false,
+      total_votes: 2,
+      out_of_range_votes: 2,
+      tally: [],
+      tally_consistent: false,
+    });
+    expect(e.metadata_error).toMatch(/ElectionCreated was not seen/);
+    expect(warnings.some((w) => /not readable from the contract/.test(w))).toBe(true);
+    expect(await verifyDerived(client)).toEqual({ ok: true, differences: [] });
+  });
+
+  test("a second ElectionCreated for an election is ignored; other contracts' logs are not read", async () => {
+    const metadata = JSON.stringify({ title: "Other", description: "", choices: ["X", "Y", "Z"] });
+    await handle(
+      block(8, [[["ElectionCreated", [1, 3, 1, 2, 3, keccak256(toUtf8Bytes(metadata)), metadata]]]]),
+      block(9, [[vote(1, 6)]], { address: "0x00000000000000000000000000000000000000c1" }),
+    );
+    const [e] = await rows("select title, choice_count, total_votes from election where id = '1'");
+    expect(e).toEqual({ title: "T", choice_count: 2, total_votes: 6 });
+    expect(warnings.some((w) => /ElectionCreated for existing election 1 ignored/.test(w))).toBe(true);
+  });
+
+  test("a vote without its BatchRecorded, and an undecodable log, stop the handler with the reason", async () => {
+    await expect(handle(block(10, [[vote(1, 6)]]))).rejects.toThrow(/has no BatchRecorded after it/);
+    const broken = block(11, [[vote(1, 6), batch(1, 6, 1)]]);
+    (broken.logs[0] as { data: string }).data = "0x1234";
+    await expect(handle(broken)).rejects.toThrow(/cannot decode .* as a VoteRegistry event/);
+  });
+
+  test("a last block that is no longer on the chain stops the handler before it writes", async () => {
+    // The last block this database indexed is replaced on the "chain" by one with another hash.
+    const [last] = await rows("select height from indexed_block order by height desc limit 1");
+    const index = chain.findIndex((b) => b.header.height === last.height);
+    chain[index] = block(last.height, [], { salt: "replaced" });
+    await expect(handle(block(12, []))).rejects.toThrow(
+      new RegExp(`indexed block ${last.height} .* is no longer on the chain`),
+    );
+    expect(await rows("select height from indexer_status where height = 12")).toEqual([]);
+  });
+});
