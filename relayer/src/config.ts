@@ -22,6 +22,7 @@ export const EnvSchema = Type.Object({
   HOST: Type.String({ default: "127.0.0.1" }),
   PORT: Int(0, 65535, 8080, "API port"),
   API_PROCESSES: Int(1, 64, 1, "API processes sharing the port (node:cluster)"),
+  VOTE_HASH_THREADS: Int(0, 16, 1, "worker threads computing vote hashes per API process (0: inline)"),
   LOG_LEVEL: Type.Union(
     ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)),
     { default: "info" },
@@ -61,6 +62,7 @@ export interface Config {
   host: string;
   port: number;
   apiProcesses: number;
+  voteHashThreads: number;
   logLevel: string;
   maxBatch: number;
   maxWaitMs: number;
@@ -183,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: parsed.HOST,
     port: parsed.PORT,
     apiProcesses: parsed.API_PROCESSES,
+    voteHashThreads: parsed.VOTE_HASH_THREADS,
     logLevel: parsed.LOG_LEVEL,
     maxBatch: parsed.MAX_BATCH,
     maxWaitMs: parsed.MAX_WAIT_MS,

@@ -3,6 +3,7 @@ import { requireApiSecrets } from "../config.js";
 import { createApiKeyVerifier } from "../services/api-keys.js";
 import { createControl } from "../services/control.js";
 import { createElectionDirectory } from "../services/elections.js";
+import { createVoteHasher } from "../services/vote-hasher.js";
 import { createVoteWriter } from "../services/vote-writer.js";
 import { createVoteService } from "../services/votes.js";
 
@@ -14,6 +15,8 @@ export default fp(
     const elections = createElectionDirectory(app.db, app.chain.registry, app.config.electionCacheMs);
     const control = createControl(app.db, app.config.electionCacheMs);
     const writer = createVoteWriter(app.db, { maxConcurrent: Math.max(1, Math.floor(app.config.dbPoolMax / 4)) });
+    const hasher = createVoteHasher(app.config.voteHashThreads);
+    app.addHook("onClose", async () => hasher.close());
     const votes = createVoteService({
       db: app.db,
       writer,
@@ -22,6 +25,7 @@ export default fp(
       chainId: app.chain.chainId,
       registryAddress: app.chain.registryAddress,
       voterIdSecret,
+      hasher,
     });
     app.decorate("services", { keys, elections, control, writer, votes });
   },

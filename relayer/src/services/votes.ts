@@ -4,15 +4,7 @@
  * committed. With an Idempotency-Key, the first answer is stored and a retry gets it again.
  */
 import { createHmac } from "node:crypto";
-import {
-  computeVoteHash,
-  encodeReceipt,
-  encodeRef,
-  newReceiptSecret,
-  newRef,
-  parseRef,
-  RetryableError,
-} from "@veritally/contracts";
+import { encodeReceipt, encodeRef, newReceiptSecret, newRef, parseRef, RetryableError } from "@veritally/contracts";
 import type { Db } from "../db/pool.js";
 import { bufferToHex, hexToBuffer } from "../db/pool.js";
 import { badRequest, conflict, notFound, unavailable, unprocessable } from "../http-errors.js";
@@ -21,6 +13,7 @@ import type { ClientPrincipal } from "./api-keys.js";
 import type { Control } from "./control.js";
 import type { ElectionDirectory } from "./elections.js";
 import { intakeState } from "./elections.js";
+import type { VoteHasher } from "./vote-hasher.js";
 import type { VoteWriter } from "./vote-writer.js";
 
 export const MAX_UINT256 = (1n << 256n) - 1n;
@@ -76,6 +69,7 @@ export interface VoteServiceDeps {
   chainId: number;
   registryAddress: string;
   voterIdSecret: string;
+  hasher: VoteHasher;
 }
 
 export function createVoteService(deps: VoteServiceDeps): VoteService {
@@ -128,7 +122,7 @@ export function createVoteService(deps: VoteServiceDeps): VoteService {
       for (let attempt = 0; attempt < 3; attempt++) {
         const ref = newRef();
         const receiptSecret = newReceiptSecret();
-        const voteHash = computeVoteHash({
+        const voteHash = await deps.hasher.hash({
           chainId: deps.chainId,
           registry: deps.registryAddress,
           electionId,
