@@ -46,7 +46,7 @@ const gwei = (n: number) => `0x${parseUnits(String(n), "gwei").toString(16)}`;
 beforeAll(async () => {
   [chain, db] = await Promise.all([startTestChain(), startTestDb("relayer_faults")]);
   [proxyA, proxyB] = await Promise.all([startTcpProxy(chain.node.rpcUrl), startTcpProxy(chain.node.rpcUrl)]);
-  for (const id of [1, 2, 3, 4, 5]) await chain.createElection(id);
+  for (const id of [1, 2, 3, 4, 5, 6]) await chain.createElection(id);
   const config = testConfig(db, chain, {
     RPC_URLS: `${proxyA.url},${proxyB.url}`,
     RPC_TIMEOUT_MS: "1000",
@@ -154,6 +154,60 @@ describe("reorg", () => {
   });
 });
 
+describe("reverted batches", () => {
+  it("requeues the votes of batches that reverted in their block and records them once, without a gap", async () => {
+    const accepted = (await Promise.all(Array.from({ length: 60 }, (_, i) => vote(6, `revert-${i}`, i % 3)))).map((a) =>
+      a.json(),
+    );
+    await rpc("evm_setAutomine", [false]);
+    await rpc("evm_setIntervalMining", [0]);
+    try {
+      // two batches (50 + 10) sent back to back, the second without waiting for the first
+      await until(
+        async () =>
+          Number(
+            (await sql.query("select count(*) from chain_txs where election_id = 6 and status = 'submitted'")).rows[0]
+              .count,
+          ) === 2,
+        { step: () => w.tick(), what: "two batches in flight" },
+      );
+      // the pauser's transaction pays more, so it is mined first in the same block
+      const pause = await chain.registry.pause({
+        maxPriorityFeePerGas: parseUnits("40", "gwei"),
+        maxFeePerGas: parseUnits("45", "gwei"),
+      });
+      await rpc("evm_mine");
+      expect((await pause.wait())?.status).toBe(1);
+      await rpc("evm_mine"); // CONFIRMATIONS = 2: the reverts count once two blocks deep
+      await until(
+        async () =>
+          Number(
+            (await sql.query("select count(*) from batches where election_id = 6 and state = 'failed'")).rows[0].count,
+          ) === 2,
+        { step: () => w.tick(), what: "both batches failed" },
+      );
+      await rpc("evm_setAutomine", [true]);
+      await until(async () => (await status(accepted[0].ref)).waiting === "contract_paused", {
+        step: () => w.tick(),
+        what: "requeued, waiting for the pause",
+      });
+      expect(await recordedVotes(chain, 6)).toHaveLength(0);
+      await (await chain.registry.unpause()).wait();
+      await until(async () => (await recordedVotes(chain, 6)).length === 60, {
+        step: () => w.tick(),
+        what: "recorded",
+      });
+      const refs = assertContiguous(await recordedVotes(chain, 6));
+      expect(new Set(refs)).toEqual(new Set(accepted.map((a) => a.refHex)));
+      const failures = (await stats()).failures.batches;
+      expect(failures).toContainEqual({ reason: "contract_paused", count: 2 });
+    } finally {
+      await rpc("evm_setAutomine", [true]);
+      if (await chain.registry.paused()) await (await chain.registry.unpause()).wait();
+    }
+  });
+});
+
 describe("RPC outage", () => {
   it("fails over to the next RPC URL when the first goes away", async () => {
     proxyA.cut();
@@ -178,7 +232,7 @@ describe("RPC outage", () => {
       const answers = await Promise.all([0, 1, 2].map((i) => vote(5, `outage-${i}`)));
       expect(answers.map((a) => a.statusCode)).toEqual([202, 202, 202]);
       accepted = [first, ...answers.map((a) => a.json())];
-      const unknown = await vote(6, "outage-unknown");
+      const unknown = await vote(7, "outage-unknown");
       expect(unknown.statusCode).toBe(503);
       expect(unknown.headers["retry-after"]).toBeDefined();
       await w.tick();

@@ -257,7 +257,11 @@ export function createWorker(deps: WorkerDeps): Worker {
           blocked.add(b.election_id);
           if (problem.action === "wait") {
             simulationBackoff.set(b.election_id, Date.now() + 2000);
-            await db.query("update batches set waiting_reason = $2 where id = $1", [b.id, problem.reason]);
+            // Every unsent batch of the election waits for the same thing.
+            await db.query(
+              "update batches set waiting_reason = $2 where election_id = $1 and state = 'formed' and tx_id is null",
+              [b.election_id, problem.reason],
+            );
             waiting = problem.reason;
           } else {
             log("warn", "batch would revert: reconciling", { batch: b.id, reason: problem.detail });
