@@ -186,7 +186,12 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
 
   async function onMined(tx: TxRow, attempt: AttemptRow, receipt: Receipt): Promise<void> {
     const success = BigInt(receipt.status) === 1n;
-    const meaning = success ? null : await revertMeaning(tx.data, "latest");
+    const outOfGas = !success && BigInt(receipt.gasUsed) >= BigInt(tx.gas_limit);
+    const meaning = success
+      ? null
+      : outOfGas
+        ? { reason: "out_of_gas", action: "reconcile" as const, detail: `used all ${tx.gas_limit} gas` }
+        : await revertMeaning(tx.data, "latest");
     failpoint("before_mined_update");
     await withTransaction(db, async (client) => {
       await client.query(
