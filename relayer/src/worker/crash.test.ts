@@ -119,13 +119,22 @@ it("after kill -9 at random points and restarts, every accepted vote is on chain
       k % 2 === 0
         ? "after_form=0.05,after_store=0.08,after_broadcast=0.08,before_mined_update=0.08,after_reconcile_read=0.5"
         : "";
+    const startedAt = new Date();
     child = startWorker(points);
-    const exited = new Promise((r) => child?.once("exit", r));
-    // Let it boot (about a second under tsx), then kill it at a random moment of its work.
-    const died = await Promise.race([
-      exited.then(() => true),
-      new Promise((r) => setTimeout(r, 1200 + Math.random() * 1500)).then(() => false),
-    ]);
+    let exited = false;
+    child.once("exit", () => {
+      exited = true;
+    });
+    // Wait until it works (its first heartbeat; boot time varies with the machine's load), then
+    // kill it at a random moment of its work, unless a failpoint got it first.
+    await until(
+      async () =>
+        exited || (await sql.query("select 1 from worker_status where heartbeat_at > $1", [startedAt])).rowCount === 1,
+      { timeoutMs: 60_000, what: "the worker's first heartbeat" },
+    );
+    const deadline = Date.now() + 200 + Math.random() * 1500;
+    while (!exited && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const died = exited;
     if (died) selfKills++;
     await kill(child);
   }
