@@ -6,6 +6,7 @@ import type { FastifyInstance } from "fastify";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../app.js";
+import type { Config } from "../config.js";
 import {
   adminHeaders,
   assertContiguous,
@@ -25,6 +26,7 @@ let app: FastifyInstance;
 let sql: pg.Pool;
 let key: string;
 let w: Awaited<ReturnType<typeof testWorker>>;
+let config: Config;
 
 const vote = (electionId: number | string, voterId: string, choice: number) =>
   app.inject({
@@ -38,7 +40,7 @@ const mine = (n = 1) => chain.node.provider.send("hardhat_mine", [`0x${n.toStrin
 
 beforeAll(async () => {
   [chain, db] = await Promise.all([startTestChain(), startTestDb("relayer_worker")]);
-  const config = testConfig(db, chain, {
+  config = testConfig(db, chain, {
     MAX_BATCH: "100",
     MAX_WAIT_MS: "200",
     CONFIRMATIONS: "2",
@@ -315,5 +317,24 @@ describe("worker", () => {
     } finally {
       server.close();
     }
+  });
+
+  it("lets one worker per signing key submit: a second one waits for the lock", async () => {
+    let second: Awaited<ReturnType<typeof testWorker>> | undefined;
+    const starting = testWorker(config).then((x) => {
+      second = x;
+      return x;
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(second).toBeUndefined();
+    await w.stop();
+    w = await starting;
+    expect(w.lines.some((l) => l.includes("another worker holds this signing key's lock"))).toBe(true);
+    expect(w.lines.some((l) => l.includes("worker started"))).toBe(true);
+    // and it carries on where the first one stopped
+    const accepted = (await vote(1, "after-handover", 1)).json();
+    await until(async () => (await recordedVotes(chain, 1)).some((r) => r.ref === accepted.refHex), {
+      step: () => w.tick(),
+    });
   });
 });
