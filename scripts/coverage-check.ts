@@ -8,8 +8,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const FLOOR = Number(process.env.COVERAGE_FLOOR ?? 90);
+const TARGET = 90;
 const SERVICES = ["relayer", "indexer", "portal"] as const;
+/** The floor each service must keep; COVERAGE_FLOOR overrides all of them. */
+const FLOORS: Record<(typeof SERVICES)[number], number> = { relayer: TARGET, indexer: TARGET, portal: TARGET };
+const floorOf = (service: (typeof SERVICES)[number]) =>
+  process.env.COVERAGE_FLOOR ? Number(process.env.COVERAGE_FLOOR) : FLOORS[service];
 const IGNORED = [/\.test\.ts$/, /\/testing(\/|\.ts$)/, /\.scratch\.ts$/, /\/model\/generated\//, /indexer\/src\/abi\//];
 
 interface FileCoverage {
@@ -22,7 +26,7 @@ const data = JSON.parse(await readFile(path.join(root, "coverage/coverage-final.
   FileCoverage
 >;
 let failed = false;
-console.log("service    lines covered / total     %");
+console.log("service    lines covered / total     %   floor");
 for (const service of SERVICES) {
   const prefix = path.join(root, service, "src") + path.sep;
   let covered = 0;
@@ -39,12 +43,14 @@ for (const service of SERVICES) {
     covered += [...lines.values()].filter(Boolean).length;
   }
   const pct = total === 0 ? 0 : (covered / total) * 100;
-  if (pct < FLOOR) failed = true;
+  const floor = floorOf(service);
+  if (pct < floor) failed = true;
+  const note = pct < TARGET ? `  (below the ${TARGET}% target)` : "";
   console.log(
-    `${service.padEnd(10)} ${String(covered).padStart(7)} / ${String(total).padEnd(9)} ${pct.toFixed(1).padStart(5)}`,
+    `${service.padEnd(10)} ${String(covered).padStart(7)} / ${String(total).padEnd(9)} ${pct.toFixed(1).padStart(5)}   ${floor}${note}`,
   );
 }
 if (failed) {
-  console.error(`line coverage below ${FLOOR}% in at least one service`);
+  console.error("line coverage below its floor in at least one service");
   process.exit(1);
 }
