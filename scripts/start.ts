@@ -44,13 +44,14 @@ const started = Date.now();
 const step = (message: string) =>
   console.log(`\u001b[2m${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s\u001b[0m ${message}`);
 
-async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    step("stopping (the chain and the databases are kept in .data; run start again to resume)");
-    await simulator?.stop().catch(() => {});
-    await stack?.stop().catch((e) => console.error(e));
-  }
+async function shutdown(code: number): Promise<void> {
+  // A signal often arrives twice (from the terminal or `timeout`, and relayed by npm): the first
+  // one stops everything in order; later ones must not cut that short.
+  if (stopping) return;
+  stopping = true;
+  step("stopping (the chain and the databases are kept in .data; run start again to resume)");
+  await simulator?.stop().catch(() => {});
+  await stack?.stop().catch((e) => console.error(e));
   process.exit(code);
 }
 process.on("SIGINT", () => void shutdown(0));

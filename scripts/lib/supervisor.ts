@@ -41,6 +41,20 @@ export interface Supervisor {
 export function createSupervisor(options: { logDir: string; onEvent?: (message: string) => void }): Supervisor {
   mkdirSync(options.logDir, { recursive: true });
   const services = new Map<string, Service>();
+  // Services run in their own process groups, so they would outlive an abrupt exit of ours:
+  // whatever is still running when this process exits is killed.
+  process.once("exit", () => {
+    for (const service of services.values()) {
+      const pid = service.pid();
+      if (pid) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+    }
+  });
   const say = options.onEvent ?? (() => {});
 
   function start(spec: ServiceSpec): Service {
