@@ -5,13 +5,12 @@
  * or across machines. `npm run start:api -w relayer`.
  */
 import cluster from "node:cluster";
-import { buildApp } from "./app.js";
+import { startApi } from "./boot/api.js";
 import { loadConfig } from "./config.js";
 import { migrate } from "./db/migrate.js";
 
 async function serve(): Promise<void> {
-  const config = loadConfig();
-  const app = await buildApp({ config });
+  const { app } = await startApi(process.env, { migrate: false });
   let closing = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
@@ -28,7 +27,6 @@ async function serve(): Promise<void> {
       );
     });
   }
-  await app.listen({ host: config.host, port: config.port });
 }
 
 try {
