@@ -6,6 +6,16 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_DATABASE_URL, loadConfig, requireApiSecrets, resolveSigningKey } from "./config.js";
 
 describe("configuration", () => {
+  it("names the variable when a URL or a fee is malformed", () => {
+    const refused = (env: Record<string, string>) => () => loadConfig(env);
+    expect(refused({ RPC_URLS: "http://[bad" })).toThrow(/^RPC_URLS: "http:\/\/\[bad" is not a URL$/);
+    expect(refused({ DATABASE_URL: "postgres://[bad" })).toThrow(/^DATABASE_URL: not a URL$/);
+    expect(refused({ MAX_FEE_GWEI: "0" })).toThrow(/^MAX_FEE_GWEI: must be above 0$/);
+    expect(refused({ MAX_FEE_GWEI: "1", MIN_PRIORITY_FEE_GWEI: "2" })).toThrow(
+      /^MIN_PRIORITY_FEE_GWEI: above MAX_FEE_GWEI$/,
+    );
+  });
+
   it("has local defaults", () => {
     const c = loadConfig({});
     expect(c).toMatchObject({
@@ -25,7 +35,6 @@ describe("configuration", () => {
     [{ RPC_URLS: " , " }, /RPC_URLS: expected at least one URL/],
     [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL: must match pattern/],
     [{ REGISTRY_ADDRESS: "0x123" }, /REGISTRY_ADDRESS: expected a 20-byte hex address/],
-    [{ MAX_FEE_GWEI: "lots" }, /MAX_FEE_GWEI: must match pattern/],
     [{ REPLACEMENT_BUMP_PERCENT: "5" }, /REPLACEMENT_BUMP_PERCENT: must be >= 12.5/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL/],
     [{ ADMIN_API_KEY_FILE: "/nonexistent/admin-key" }, /ADMIN_API_KEY_FILE: cannot read/],
