@@ -1,37 +1,20 @@
 /** How the start command builds and serves the portal (Astro, @astrojs/node standalone). */
-import { execFileSync } from "node:child_process";
-import { closeSync, existsSync, openSync, readdirSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
+import { appendFile } from "node:fs/promises";
 import path from "node:path";
 import type { Deployment } from "@veritally/contracts/deployment";
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === "node_modules" || entry.name === "dist" || entry.name.startsWith(".")) continue;
-    const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-export function portalEntry(portalRoot: string): string {
-  return path.join(portalRoot, "dist", "server", "entry.mjs");
-}
-
-/** Runs `astro build` when the build is missing or older than any source; output goes to `logFile`. */
-export async function buildPortalIfStale(portalRoot: string, logFile: string): Promise<void> {
-  const entry = portalEntry(portalRoot);
-  if (existsSync(entry) && statSync(entry).mtimeMs >= newestMtime(portalRoot)) return;
-  const astroDir = path.dirname(createRequire(path.join(portalRoot, "package.json")).resolve("astro/package.json"));
-  const astro = path.join(astroDir, "bin", "astro.mjs");
-  const log = openSync(logFile, "a");
+/**
+ * Builds the portal unless its build is newer than its sources and the shared module it bundles.
+ * The portal's own tests build it too, so this goes through the same lock and freshness check
+ * (two builds at once would serve half-written chunks).
+ */
+export async function buildPortalIfStale(_portalRoot: string, logFile: string): Promise<void> {
+  const { ensurePortalBuilt } = await import("../../portal/src/testing/server.js");
   try {
-    execFileSync(process.execPath, [astro, "build"], { cwd: portalRoot, stdio: ["ignore", log, log] });
-  } catch {
+    await ensurePortalBuilt();
+  } catch (error) {
+    await appendFile(logFile, `${(error as Error).message}\n${String((error as { stderr?: unknown }).stderr ?? "")}\n`);
     throw new Error(`the portal's build failed (see ${logFile})`);
-  } finally {
-    closeSync(log);
   }
 }
 
