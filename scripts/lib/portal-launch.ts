@@ -8,7 +8,7 @@ import type { Deployment } from "@veritally/contracts/deployment";
  * The portal's own tests build it too, so this goes through the same lock and freshness check
  * (two builds at once would serve half-written chunks).
  */
-export async function buildPortalIfStale(_portalRoot: string, logFile: string): Promise<void> {
+export async function buildPortalIfStale(logFile: string): Promise<void> {
   const { ensurePortalBuilt } = await import("../../portal/src/testing/server.js");
   try {
     await ensurePortalBuilt();

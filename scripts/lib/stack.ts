@@ -212,8 +212,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
     let proxy: TcpProxy | undefined;
     if (options.rpcProxy && node) {
-      const target = new URL(node.rpcUrl);
-      const started = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+      const started = await startTcpProxy(node.rpcUrl);
       proxy = started;
       cleanups.push(() => started.close());
       rpcUrls = [started.url];
@@ -352,7 +351,7 @@ async function startPortal(
 ): Promise<string> {
   const portalRoot = path.join(repoRoot, "portal");
   const { buildPortalIfStale, portalServerArgs, portalEnv } = await import("./portal-launch.js");
-  await buildPortalIfStale(portalRoot, path.join(logDir, "portal-build.log"));
+  await buildPortalIfStale(path.join(logDir, "portal-build.log"));
   const service = supervisor.start({
     name: "portal",
     command: process.execPath,

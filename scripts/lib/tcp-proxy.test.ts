@@ -8,7 +8,7 @@ describe("tcp proxy", () => {
   beforeAll(async () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const address = server.address();
-    proxy = await startTcpProxy({ host: "127.0.0.1", port: typeof address === "object" && address ? address.port : 0 });
+    proxy = await startTcpProxy(`http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`);
   });
   afterAll(async () => {
     await proxy.close();

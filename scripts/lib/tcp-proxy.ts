@@ -13,7 +13,9 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(target: { host: string; port: number }, scheme = "http"): Promise<TcpProxy> {
+/** Forwards to `targetUrl` (only its host and port matter) from a free loopback port. */
+export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
+  const target = new URL(targetUrl);
   const sockets = new Set<Socket>();
   let cut = false;
   const server: Server = createServer((client) => {
@@ -21,7 +23,7 @@ export async function startTcpProxy(target: { host: string; port: number }, sche
       client.resetAndDestroy();
       return;
     }
-    const upstream = connect(target.port, target.host);
+    const upstream = connect(Number(target.port), target.hostname);
     sockets.add(client);
     sockets.add(upstream);
     const drop = () => {
@@ -39,7 +41,7 @@ export async function startTcpProxy(target: { host: string; port: number }, sche
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   return {
-    url: `${scheme}://127.0.0.1:${port}`,
+    url: `${target.protocol}//127.0.0.1:${port}`,
     port,
     cut() {
       cut = true;

@@ -7,6 +7,7 @@ import { parseUnits } from "ethers";
 import type { FastifyInstance } from "fastify";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startTcpProxy, type TcpProxy } from "../../../scripts/lib/tcp-proxy.js";
 import { buildApp } from "../app.js";
 import {
   adminHeaders,
@@ -20,7 +21,6 @@ import {
   testWorker,
   until,
 } from "../testing/setup.js";
-import { startTcpProxy, type TcpProxy } from "../testing/tcp-proxy.js";
 
 let chain: TestChain;
 let db: TestDb;
