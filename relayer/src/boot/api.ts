@@ -1,8 +1,11 @@
 /** Starts the relayer API from an environment: configuration, optional migrations, Fastify on HOST:PORT. */
+import nodeCluster, { type Cluster } from "node:cluster";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../app.js";
 import { type Config, loadConfig } from "../config.js";
 import { migrate } from "../db/migrate.js";
+import { superviseApi } from "./cluster.js";
+import { type ProcessIo, stopOnSignal } from "./process.js";
 
 export interface ApiHandle {
   app: FastifyInstance;
@@ -22,4 +25,44 @@ export async function startApi(
   const app = await buildApp({ config });
   const url = await app.listen({ host: config.host, port: config.port });
   return { app, config, url, close: () => app.close() };
+}
+
+export interface ApiCommandOptions extends ProcessIo {
+  env?: NodeJS.ProcessEnv;
+  /** `node:cluster` by default. */
+  cluster?: Cluster;
+  /** Where the command's own errors go; stderr by default. */
+  error?: (line: string) => void;
+}
+
+/**
+ * `npm run start:api -w relayer` (src/server.ts): the primary checks the configuration and
+ * migrates, then serves, or with API_PROCESSES > 1 supervises that many forked API processes
+ * (which run this again as cluster workers and serve). The first SIGINT/SIGTERM closes the server
+ * and exits 0 (1 after 10 s); a bad variable or a failed start exits 1 with its message.
+ */
+export async function runApiCommand(options: ApiCommandOptions = {}): Promise<void> {
+  const env = options.env ?? process.env;
+  const cluster = options.cluster ?? nodeCluster;
+  const error = options.error ?? ((line: string) => console.error(line));
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const serve = async () => {
+    const { app } = await startApi(env, { migrate: false });
+    stopOnSignal({
+      stop: () => app.close(),
+      onSignal: (signal) => app.log.info({ signal }, "closing"),
+      signals: options.signals,
+      exit,
+    });
+  };
+  try {
+    if (!cluster.isPrimary) return await serve();
+    const config = loadConfig(env);
+    await migrate(config.databaseUrl);
+    if (config.apiProcesses <= 1) return await serve();
+    superviseApi({ processes: config.apiProcesses, env, cluster, log: error, signals: options.signals, exit });
+  } catch (e) {
+    error(`relayer API: ${(e as Error).message}`);
+    exit(1);
+  }
 }

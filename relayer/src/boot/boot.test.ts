@@ -1,11 +1,20 @@
 /** The boot functions behind server.ts, worker.ts and migrate.ts, run in this process against a real chain and Postgres. */
 import { freePort } from "@veritally/contracts/local-node";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../test-helpers/postgres.js";
-import { ADMIN_KEY, recordedVotes, startTestChain, type TestChain, until, VOTER_SECRET } from "../testing/setup.js";
-import { type ApiHandle, startApi } from "./api.js";
-import { runMigrate } from "./migrate.js";
-import { startWorker, type WorkerHandle } from "./worker.js";
+import {
+  ADMIN_KEY,
+  fakeProcess,
+  recordedVotes,
+  startTestChain,
+  type TestChain,
+  until,
+  VOTER_SECRET,
+} from "../testing/setup.js";
+import { type ApiHandle, runApiCommand, startApi } from "./api.js";
+import { runMigrate, runMigrateCommand } from "./migrate.js";
+import { runWorkerCommand, startWorker, type WorkerHandle } from "./worker.js";
 
 let chain: TestChain;
 let db: TestDatabase;
@@ -86,5 +95,121 @@ describe("boot", () => {
     expect(lines.join("")).not.toMatch(/0x[0-9a-f]{64}/i);
     await worker.stop();
     await worker.done;
+  });
+});
+
+/** The commands behind the entry points (server.ts, worker.ts, migrate.ts), with a stand-in for `process`. */
+describe("commands", () => {
+  const lockHolders = async () => {
+    const sql = new pg.Client({ connectionString: db.url });
+    await sql.connect();
+    try {
+      const { rows } = await sql.query(
+        "select pid from pg_stat_activity where application_name = 'veritally-relayer-worker-lock' and datname = current_database()",
+      );
+      return rows.map((r) => r.pid as number);
+    } finally {
+      await sql.end();
+    }
+  };
+
+  it("migrate prints what it did, and exits 1 with the message on a bad variable", async () => {
+    const printed: string[] = [];
+    const proc = fakeProcess();
+    await runMigrateCommand({ env, print: (l) => printed.push(l), exit: proc.exit });
+    expect(printed).toEqual(["schema up to date"]);
+    expect(proc.codes).toEqual([]);
+    const errors: string[] = [];
+    await runMigrateCommand({
+      env: { ...env, DATABASE_URL: "mysql://db" },
+      error: (l) => errors.push(l),
+      exit: proc.exit,
+    });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^migrate: .*DATABASE_URL/);
+    expect(proc.codes).toEqual([1]);
+  });
+
+  it("start:api serves in one process and closes on SIGINT (exit 0); a second SIGINT changes nothing", async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const proc = fakeProcess();
+    await runApiCommand({ env: { ...env, PORT: String(port) }, signals: proc.signals, exit: proc.exit });
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    proc.signals.emit("SIGINT");
+    proc.signals.emit("SIGINT");
+    expect(await proc.exited).toBe(0);
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+    expect(proc.codes).toEqual([0]);
+  });
+
+  it("start:api exits 1 with the variable's name when the configuration is bad", async () => {
+    const proc = fakeProcess();
+    const errors: string[] = [];
+    await runApiCommand({
+      env: { ...env, PORT: "eighty" },
+      signals: proc.signals,
+      exit: proc.exit,
+      error: (l) => errors.push(l),
+    });
+    expect(proc.codes).toEqual([1]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^relayer API: .*PORT/);
+  });
+
+  it("start:worker exits 1 with the variable's name when the configuration is bad", async () => {
+    const proc = fakeProcess();
+    const errors: string[] = [];
+    await runWorkerCommand({
+      env: { ...env, RPC_URLS: "ftp://127.0.0.1" },
+      signals: proc.signals,
+      exit: proc.exit,
+      error: (l) => errors.push(l),
+    });
+    expect(proc.codes).toEqual([1]);
+    expect(errors).toEqual([expect.stringMatching(/^relayer worker: .*RPC_URLS/)]);
+  });
+
+  it("start:worker stops in order on SIGTERM (exit 0) and releases the signing key's lock", async () => {
+    const proc = fakeProcess();
+    const lines: string[] = [];
+    const running = runWorkerCommand({
+      env: { ...env, LOG_LEVEL: "info" },
+      signals: proc.signals,
+      exit: proc.exit,
+      write: (l) => lines.push(l),
+    });
+    await until(async () => lines.some((l) => l.includes('"worker started"')), { what: "the worker started" });
+    expect(await lockHolders()).toHaveLength(1);
+    proc.signals.emit("SIGTERM");
+    expect(await proc.exited).toBe(0);
+    await running;
+    expect(proc.codes).toEqual([0]);
+    expect(lines.map((l) => JSON.parse(l))).toContainEqual(
+      expect.objectContaining({ msg: "stopping", signal: "SIGTERM" }),
+    );
+    expect(await lockHolders()).toEqual([]);
+  });
+
+  it("start:worker exits 1 when it loses the signing key's lock (its connection is killed)", async () => {
+    const proc = fakeProcess();
+    const lines: string[] = [];
+    const running = runWorkerCommand({
+      env: { ...env, LOG_LEVEL: "info" },
+      signals: proc.signals,
+      exit: proc.exit,
+      write: (l) => lines.push(l),
+    });
+    await until(async () => lines.some((l) => l.includes('"worker started"')), { what: "the worker started" });
+    const [holder] = await lockHolders();
+    const sql = new pg.Client({ connectionString: db.url });
+    await sql.connect();
+    await sql.query("select pg_terminate_backend($1)", [holder]);
+    await sql.end();
+    expect(await proc.exited).toBe(1);
+    await running;
+    expect(proc.codes).toEqual([1]);
+    const stopped = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "worker stopped");
+    expect(stopped).toMatchObject({ level: "error", error: "lost the signing key's advisory lock" });
   });
 });

@@ -2,6 +2,7 @@
  * Test setup for the relayer: a real Hardhat node (child process), VoteRegistry deployed with
  * the relayer's roles, a fresh Postgres database with the migrations applied, and helpers.
  */
+import { EventEmitter } from "node:events";
 import { LOCAL_ACCOUNTS, type VoteRegistryContract } from "@veritally/contracts";
 import { createElection, deployVoteRegistry } from "@veritally/contracts/deploy";
 import { type LocalNode, startLocalNode } from "@veritally/contracts/local-node";
@@ -70,8 +71,13 @@ export async function startTestDb(label: string): Promise<TestDb> {
   return db;
 }
 
-export function testConfig(db: TestDatabase, chain: TestChain, extra: Record<string, string> = {}): Config {
-  return loadConfig({
+/** The relayer's environment variables for this database and chain (silent logs), plus `extra`. */
+export function testEnv(
+  db: TestDatabase,
+  chain: TestChain,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
     DATABASE_URL: db.url,
     RPC_URLS: chain.node.rpcUrl,
     REGISTRY_ADDRESS: chain.registryAddress,
@@ -80,7 +86,11 @@ export function testConfig(db: TestDatabase, chain: TestChain, extra: Record<str
     LOG_LEVEL: "silent",
     DB_POOL_MAX: "5",
     ...extra,
-  });
+  };
+}
+
+export function testConfig(db: TestDatabase, chain: TestChain, extra: Record<string, string> = {}): Config {
+  return loadConfig(testEnv(db, chain, extra));
 }
 
 export const adminHeaders = { authorization: `Bearer ${ADMIN_KEY}` };
@@ -174,6 +184,28 @@ export async function testWorker(config: Config) {
       await worker.stop();
       chainContext.provider.destroy();
       await pool.end();
+    },
+  };
+}
+
+/**
+ * Stands in for `process` in the commands' signal handling: a real EventEmitter to emit SIGINT or
+ * SIGTERM on, and an exit that records its codes (`exited` settles with the first one).
+ */
+export function fakeProcess() {
+  const signals = new EventEmitter();
+  const codes: number[] = [];
+  let first!: (code: number) => void;
+  const exited = new Promise<number>((resolve) => {
+    first = resolve;
+  });
+  return {
+    signals,
+    codes,
+    exited,
+    exit(code: number) {
+      codes.push(code);
+      first(code);
     },
   };
 }
