@@ -209,3 +209,63 @@ export function fakeProcess() {
     },
   };
 }
+
+/**
+ * The relayer key's submitter as the worker builds it, driven directly by a test: its RPC pool
+ * gives up after one round (so an unreachable node shows at once) and talks to `rpcUrl`
+ * (e.g. a TcpProxy in front of the node).
+ */
+export async function testSubmitter(config: Config, rpcUrl = config.rpcUrls[0] as string) {
+  const { createDb } = await import("../db/pool.js");
+  const { createRpcPool } = await import("../chain/rpc-pool.js");
+  const { createChainContext } = await import("../chain/context.js");
+  const { createNonceManager } = await import("../chain/nonce-manager.js");
+  const { createFeeOracle } = await import("../chain/fee-oracle.js");
+  const { createSubmitter } = await import("../worker/submitter.js");
+  const { resolveSigningKey } = await import("../config.js");
+  const { createLog } = await import("../log.js");
+  const pool = createDb(config.databaseUrl, 3, "test-submitter");
+  const rpc = createRpcPool({ urls: [rpcUrl], timeoutMs: 2000, rounds: 1, baseDelayMs: 10 });
+  const chainContext = await createChainContext(config, pool, rpc);
+  const wallet = new Wallet(resolveSigningKey(config, chainContext.chainId).privateKey);
+  const nonces = createNonceManager({ db: pool, rpc, signer: wallet.address.toLowerCase() });
+  await nonces.sync();
+  const fees = createFeeOracle({
+    rpc,
+    capPerGas: config.maxFeePerGas,
+    minPriorityFeePerGas: config.minPriorityFeePerGas,
+    bumpPercent: config.replacementBumpPercent,
+  });
+  const lines: string[] = [];
+  const submitter = createSubmitter({
+    db: pool,
+    rpc,
+    wallet,
+    nonces,
+    fees,
+    chainId: chainContext.chainId,
+    registryAddress: chainContext.registryAddress,
+    confirmations: config.confirmations,
+    maxInFlight: config.maxInFlight,
+    stuckAfterMs: config.stuckAfterMs,
+    log: createLog("info", "test-submitter", (l) => lines.push(l)),
+  });
+  return {
+    submitter,
+    nonces,
+    fees,
+    wallet,
+    rpc,
+    pool,
+    /** The submitter's log, one JSON object per line. */
+    lines,
+    /** One pass of tracking at the node's current head. */
+    async track() {
+      await submitter.track(Number(BigInt(await rpc.call<string>("eth_blockNumber"))));
+    },
+    async stop() {
+      chainContext.provider.destroy();
+      await pool.end();
+    },
+  };
+}
