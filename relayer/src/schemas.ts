@@ -67,7 +67,9 @@ export const VoteStatusBody = Type.Object({
   ]),
   reason: Type.Union([Type.String(), Type.Null()], { description: "Why the vote failed." }),
   waiting: Type.Union([Type.String(), Type.Null()], {
-    description: "Why a queued or batched vote is not sent yet (fee_cap, submission_paused, contract_paused, ...).",
+    description:
+      "Why a queued or batched vote is not sent yet (fee_cap, submission_paused, contract_paused, ...), or fee_cap " +
+      "for a submitted vote whose stuck transaction cannot be replaced under the fee cap.",
   }),
   seq: Type.Union([Type.String(), Type.Null()]),
   txHash: Type.Union([Type.String(), Type.Null()]),

@@ -225,6 +225,9 @@ export function createVoteService(deps: VoteServiceDeps): VoteService {
       let waiting: string | null = null;
       if (status === "queued" || status === "batched") {
         waiting = r.submission_paused ? "submission_paused" : (r.waiting_reason ?? null);
+      } else if (status === "submitted") {
+        // fee_cap: the transaction is stuck and a replacement would pay more than the cap.
+        waiting = r.waiting_reason ?? null;
       }
       return {
         ref: encodeRef(refHex),

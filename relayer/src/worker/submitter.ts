@@ -108,6 +108,7 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
   const signer = getAddress(wallet.address).toLowerCase();
   const lastKnownCheck = new Map<string, number>();
   const checkedAtHead = new Map<string, number>();
+  const heldByCap = new Set<string>();
   let broadcasts = 0;
 
   async function broadcast(raw: Buffer): Promise<BroadcastOutcome> {
@@ -295,7 +296,16 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
       current,
     );
     if (!bumped) {
+      // Shown as the vote's `waiting` while it stays submitted; said once per transaction.
       await db.query("update batches set waiting_reason = 'fee_cap' where tx_id = $1", [tx.id]);
+      if (!heldByCap.has(tx.id)) {
+        heldByCap.add(tx.id);
+        deps.log("warn", "stuck transaction not replaced: the fee cap", {
+          nonce: Number(tx.nonce),
+          hash: bufferToHex(latest.hash),
+          maxFeePerGas: latest.max_fee_per_gas,
+        });
+      }
       return;
     }
     const signed = await signAttempt(Number(tx.nonce), bufferToHex(tx.data), BigInt(tx.gas_limit), bumped);
@@ -433,6 +443,7 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
       await withTransaction(db, (client) => onFinal(client, tx, success, reason));
       checkedAtHead.delete(tx.id);
       lastKnownCheck.delete(tx.id);
+      heldByCap.delete(tx.id);
     }
   }
 
