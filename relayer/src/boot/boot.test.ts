@@ -1,4 +1,7 @@
 /** The boot functions behind server.ts, worker.ts and migrate.ts, run in this process against a real chain and Postgres. */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { freePort } from "@veritally/contracts/local-node";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -211,5 +214,62 @@ describe("commands", () => {
     expect(proc.codes).toEqual([1]);
     const stopped = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "worker stopped");
     expect(stopped).toMatchObject({ level: "error", error: "lost the signing key's advisory lock" });
+  });
+});
+
+/** The entry points as operators run them: real processes through tsx. */
+describe("entry points", () => {
+  const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+  const run = (entry: string, extra: Record<string, string> = {}) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "relayer/src", entry)], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env, ...extra },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (c) => {
+      out += c;
+    });
+    child.stderr.on("data", (c) => {
+      out += c;
+    });
+    const exited = new Promise<number | string | null>((resolve) =>
+      child.once("exit", (code, signal) => resolve(code ?? signal)),
+    );
+    return { child, exited, output: () => out };
+  };
+
+  it("migrate.ts prints what it did and exits 0; with a bad variable it exits 1 naming it", async () => {
+    const first = run("migrate.ts");
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toMatch(/^(applied \S+|schema up to date)$/m);
+    const again = run("migrate.ts");
+    expect(await again.exited).toBe(0);
+    expect(again.output()).toBe("schema up to date\n");
+    const bad = run("migrate.ts", { DATABASE_URL: "mysql://db" });
+    expect(await bad.exited).toBe(1);
+    expect(bad.output()).toMatch(/migrate: .*DATABASE_URL/);
+  });
+
+  it("server.ts serves, and closes on SIGTERM with exit 0", async () => {
+    const port = await freePort();
+    const api = run("server.ts", { PORT: String(port) });
+    await until(async () => (await fetch(`http://127.0.0.1:${port}/health`)).status === 200, {
+      what: "the API process answering",
+    });
+    api.child.kill("SIGTERM");
+    expect(await api.exited).toBe(0);
+    await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+  });
+
+  it("worker.ts: a second SIGINT during the orderly stop neither kills it nor stops it twice (exit 0)", async () => {
+    // POLL_MS=3000: the stop waits for the loop's pause, so the second signal lands during the stop.
+    const worker = run("worker.ts", { LOG_LEVEL: "info", POLL_MS: "3000" });
+    await until(async () => worker.output().includes('"worker started"'), { what: "the worker started" });
+    worker.child.kill("SIGINT");
+    await until(async () => worker.output().includes('"stopping"'), { what: "the stop begun" });
+    expect(worker.child.kill("SIGINT")).toBe(true);
+    expect(await worker.exited).toBe(0);
+    expect(worker.output().match(/"stopping"/g)).toHaveLength(1);
   });
 });
