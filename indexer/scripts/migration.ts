@@ -10,6 +10,7 @@ import path from "node:path";
 import { DataSource } from "typeorm";
 import { databaseUrlFromEnv, redactUrl } from "../src/database-url.js";
 import { applyMigrations, dataSourceOptions, ensureDatabase, migrationsDir } from "../src/db.js";
+import { touchesDeferredIndex } from "../src/deferred-indexes.js";
 
 type Query = { query: string; parameters?: unknown[] };
 
@@ -28,8 +29,9 @@ async function generate(url: string, name: string): Promise<void> {
     const pending = await source.showMigrations();
     if (pending) throw new Error("the database has unapplied migrations: run migration:apply first");
     const sql = await source.driver.createSchemaBuilder().log();
-    up = sql.upQueries;
-    down = sql.downQueries;
+    // The models declare the vote table's lookup indexes; the indexer builds them itself at the head.
+    up = sql.upQueries.filter((q) => !touchesDeferredIndex(q.query));
+    down = sql.downQueries.filter((q) => !touchesDeferredIndex(q.query));
   } finally {
     await source.destroy().catch(() => {});
   }

@@ -96,14 +96,16 @@ const fakeChain = {
 const warnings: string[] = [];
 const log = { warn: (m: string) => warnings.push(m), info() {}, debug() {}, error() {}, child: () => log };
 
+const newHandler = () =>
+  createBatchHandler({ chainId: 31337, contractAddress: CONTRACT, startBlock: 1, finalityConfirmation: 5 });
+
+/** Each call a new handler, as after a restart, unless one is given. */
 async function handle(...blocks: FakeBlock[]): Promise<void> {
+  await handleWith(newHandler(), ...blocks);
+}
+
+async function handleWith(handler: ReturnType<typeof createBatchHandler>, ...blocks: FakeBlock[]): Promise<void> {
   chain.push(...blocks);
-  const handler = createBatchHandler({
-    chainId: 31337,
-    contractAddress: CONTRACT,
-    startBlock: 1,
-    finalityConfirmation: 5,
-  });
   await source.transaction("READ COMMITTED", (em) =>
     handler({
       _chain: fakeChain as never,
@@ -210,9 +212,50 @@ describe("integrity from events alone", () => {
     expect(warnings.some((w) => /ElectionCreated for existing election 1 ignored/.test(w))).toBe(true);
   });
 
+  test("repeated refs and hashes, within a batch and against stored votes; a shared prefix alone is no repeat", async () => {
+    // The handler compares exactly only values whose 28-bit prefix it has seen: these share prefixes
+    // on purpose (refA/refB, refC/refD, and hashes with 0xabcdef1), so both paths are taken.
+    const refA = `0xabcdef1${"0".repeat(23)}01`;
+    const refB = `0xabcdef1${"0".repeat(23)}02`;
+    const refC = `0x1234567${"0".repeat(23)}03`;
+    const refD = `0x1234567${"0".repeat(23)}04`;
+    const hashOf = (n: number) => `0xabcdef1${n.toString(16).padStart(57, "0")}`;
+    const v = (seq: number, r: string, h: string): LogSpec => ["VoteRecorded", [7, seq, r, 0, h]];
+    const metadata = JSON.stringify({ title: "Repeats", description: "", choices: ["A", "B"] });
+    const created: LogSpec = [
+      "ElectionCreated",
+      [7, 2, 1_700_000_000, 1_900_000_000, 1_900_000_100, keccak256(toUtf8Bytes(metadata)), metadata],
+    ];
+    // One handler for both calls (its prefixes carried over), then a new one (prefixes loaded from the database).
+    const handler = newHandler();
+    await handleWith(
+      handler,
+      block(10, [
+        [created],
+        [v(0, refA, hashOf(1)), v(1, refB, hashOf(2)), v(2, refA, hashOf(3)), v(3, refC, hashOf(1)), batch(7, 0, 4)],
+      ]),
+    );
+    await handleWith(handler, block(11, [[v(4, refB, hashOf(4)), v(5, refD, hashOf(5)), batch(7, 4, 2)]]));
+    await handle(block(12, [[v(6, refD, hashOf(2)), v(7, `0xabcdef1${"0".repeat(23)}05`, hashOf(6)), batch(7, 6, 2)]]));
+    expect(
+      await rows("select kind, value, seq, first_seq from integrity_issue where election_id = '7' order by seq, kind"),
+    ).toEqual([
+      { kind: "duplicate_ref", value: refA, seq: "2", first_seq: "0" },
+      { kind: "duplicate_hash", value: hashOf(1), seq: "3", first_seq: "0" },
+      { kind: "duplicate_ref", value: refB, seq: "4", first_seq: "1" },
+      { kind: "duplicate_hash", value: hashOf(2), seq: "6", first_seq: "1" },
+      { kind: "duplicate_ref", value: refD, seq: "6", first_seq: "5" },
+    ]);
+    const [e] = await rows(
+      "select total_votes, duplicate_ref_count, duplicate_hash_count from election where id = '7'",
+    );
+    expect(e).toEqual({ total_votes: 8, duplicate_ref_count: 3, duplicate_hash_count: 2 });
+    expect(await verifyDerived(client)).toEqual({ ok: true, differences: [] });
+  });
+
   test("a vote without its BatchRecorded, and an undecodable log, stop the handler with the reason", async () => {
-    await expect(handle(block(10, [[vote(1, 6)]]))).rejects.toThrow(/has no BatchRecorded after it/);
-    const broken = block(11, [[vote(1, 6), batch(1, 6, 1)]]);
+    await expect(handle(block(13, [[vote(1, 6)]]))).rejects.toThrow(/has no BatchRecorded after it/);
+    const broken = block(14, [[vote(1, 6), batch(1, 6, 1)]]);
     (broken.logs[0] as { data: string }).data = "0x1234";
     await expect(handle(broken)).rejects.toThrow(/cannot decode .* as a VoteRegistry event/);
   });
@@ -222,9 +265,9 @@ describe("integrity from events alone", () => {
     const [last] = await rows("select height from indexed_block order by height desc limit 1");
     const index = chain.findIndex((b) => b.header.height === last.height);
     chain[index] = block(last.height, [], { salt: "replaced" });
-    await expect(handle(block(12, []))).rejects.toThrow(
+    await expect(handle(block(15, []))).rejects.toThrow(
       new RegExp(`indexed block ${last.height} .* is no longer on the chain`),
     );
-    expect(await rows("select height from indexer_status where height = 12")).toEqual([]);
+    expect(await rows("select height from indexer_status where height = 15")).toEqual([]);
   });
 });

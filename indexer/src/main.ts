@@ -24,9 +24,11 @@ import {
   type Granularity,
   gapSize,
   indexedBlockId,
+  type SeqOutcome,
   voteId,
 } from "./aggregate.js";
 import { decodeVoteRecorded } from "./decode.js";
+import { buildDeferredIndexes } from "./deferred-indexes.js";
 import {
   Batch,
   Election,
@@ -39,7 +41,7 @@ import {
 } from "./model/index.js";
 import type { Block, Context, Log } from "./processor.js";
 import { ChainMismatchError } from "./reorg.js";
-import { createSeenValues } from "./seen.js";
+import { createSeenValues, valuePrefix } from "./seen.js";
 
 export interface HandlerOptions {
   chainId: number;
@@ -132,14 +134,19 @@ async function storedFirstSeqs(
   return result;
 }
 
-function firstSeqsOf(all: FirstSeqs, electionId: string): Map<string, bigint> {
+/** The seq of the first vote that carried `value` in the election, or undefined (and `seq` is now the first). */
+function firstSeqOf(all: FirstSeqs, electionId: string, value: string, seq: bigint): bigint | undefined {
   let perElection = all.get(electionId);
   if (!perElection) {
     perElection = new Map();
     all.set(electionId, perElection);
   }
-  return perElection;
+  const first = perElection.get(value);
+  if (first === undefined) perElection.set(value, seq);
+  return first;
 }
+
+const NEXT: SeqOutcome = { kind: "next" };
 
 function newElection(id: string): Election {
   return new Election({
@@ -198,6 +205,21 @@ export function createBatchHandler(options: HandlerOptions) {
   const contract = options.contractAddress.toLowerCase();
   const seen = createSeenValues();
   const lastCheck = { at: Number.NEGATIVE_INFINITY, chainHead: 0 };
+  // At the head: the vote table's lookup indexes, in the batch's transaction. Checked again at the
+  // next head batch, until found there (that is, committed), in case this batch's transaction fails.
+  let indexesBuilt = false;
+  const buildIndexesAtHead = async (ctx: Context) => {
+    if (indexesBuilt || !ctx.isHead) return;
+    const started = performance.now();
+    const built = await buildDeferredIndexes((sql, parameters) => entityManager(ctx.store).query(sql, parameters));
+    if (built.length) {
+      ctx.log.info(
+        `at the chain head: built the vote table's lookup indexes (${built.length}) in ${Math.round(performance.now() - started)} ms`,
+      );
+    } else {
+      indexesBuilt = true;
+    }
+  };
 
   return async function handleBatch(ctx: Context): Promise<void> {
     const store = ctx.store;
@@ -271,6 +293,7 @@ export function createBatchHandler(options: HandlerOptions) {
 
     if (items.length === 0) {
       await chainCheck;
+      await buildIndexesAtHead(ctx);
       const status = statusWrite();
       if (status) await store.upsert(status);
       return;
@@ -295,23 +318,42 @@ export function createBatchHandler(options: HandlerOptions) {
         stored.map((v) => v.vote_hash),
       );
     }
-    // Only values whose prefix an election's stored votes share are looked up (usually none).
-    const candidates = new Set<string>();
+    // Each vote's ref and hash prefixes go into the election's seen set. A prefix already there
+    // (stored, or earlier in this batch) makes the value a candidate repeat: only candidates are
+    // looked up in the database and compared exactly, below (usually none are).
+    const candidateRefs = new Map<string, Set<number>>();
+    const candidateHashes = new Map<string, Set<number>>();
     const refsToCheck: string[] = [];
     const hashesToCheck: string[] = [];
+    const addCandidate = (all: Map<string, Set<number>>, id: string, prefix: number) => {
+      let set = all.get(id);
+      if (!set) {
+        set = new Set();
+        all.set(id, set);
+      }
+      set.add(prefix);
+    };
     for (const item of items) {
       if (item.event.kind !== "vote") continue;
       const id = idOf(item.event.args.electionId);
-      if (!elections.has(id)) continue;
+      // Not in the database: no stored votes (an election is written with its votes).
+      if (seen.needsLoading(id)) seen.markEmpty(id);
       const ref = item.event.args.ref.toLowerCase();
       const hash = item.event.args.voteHash.toLowerCase();
-      if (seen.mayHaveRef(id, ref)) refsToCheck.push(ref);
-      if (seen.mayHaveHash(id, hash)) hashesToCheck.push(hash);
-      candidates.add(id);
+      const refPrefix = valuePrefix(ref);
+      const hashPrefix = valuePrefix(hash);
+      if (seen.checkRef(id, refPrefix)) {
+        addCandidate(candidateRefs, id, refPrefix);
+        refsToCheck.push(ref);
+      }
+      if (seen.checkHash(id, hashPrefix)) {
+        addCandidate(candidateHashes, id, hashPrefix);
+        hashesToCheck.push(hash);
+      }
     }
-    // Stored first, then this batch's own votes as they come: repeated values within the election.
-    const firstRefs = await storedFirstSeqs(store, "ref", candidates, refsToCheck);
-    const firstHashes = await storedFirstSeqs(store, "vote_hash", candidates, hashesToCheck);
+    // Stored first, then this batch's candidates as they come: repeated values within the election.
+    const firstRefs = await storedFirstSeqs(store, "ref", new Set(candidateRefs.keys()), refsToCheck);
+    const firstHashes = await storedFirstSeqs(store, "vote_hash", new Set(candidateHashes.keys()), hashesToCheck);
     // Gaps are loaded only if a seq arrives below the next expected one (never, from this contract).
     const gapsByElection = new Map<string, Map<string, SeqGap>>();
     const removedGaps = new Set<string>();
@@ -357,28 +399,53 @@ export function createBatchHandler(options: HandlerOptions) {
     const gasAttributed = new Set<string>();
     const touched = new Set<string>();
 
-    const electionFor = async (id: bigint, item: Item): Promise<Election> => {
+    // Synchronous when the election is known (every vote but an unseen election's first): no await per vote.
+    const electionFor = (id: bigint, item: Item): Election | Promise<Election> => {
       const key = idOf(id);
-      let election = elections.get(key);
-      if (!election) {
-        election = await placeholderElection(ctx, contract, id, item);
-        elections.set(key, election);
+      const election = elections.get(key);
+      if (election) {
+        touched.add(key);
+        return election;
       }
-      touched.add(key);
-      return election;
+      return placeholderElection(ctx, contract, id, item).then((placeholder) => {
+        elections.set(key, placeholder);
+        touched.add(key);
+        return placeholder;
+      });
     };
 
     // Votes wait for the BatchRecorded that follows them in the same transaction.
     let pendingTx: string | undefined;
-    let pendingVotes: { vote: Vote; logIndex: number }[] = [];
+    let pendingVotes: Vote[] = [];
     let pendingBatches: { batch: Batch; logIndex: number }[] = [];
     const settleTransaction = () => {
       if (pendingVotes.length === 0) {
         pendingBatches = [];
         return;
       }
+      // The contract's way: the transaction's votes, then one BatchRecorded whose range holds them all.
+      const only = pendingBatches.length === 1 ? pendingBatches[0] : undefined;
+      if (only) {
+        const { batch, logIndex } = only;
+        const end = batch.firstSeq + BigInt(batch.count);
+        const electionId = batch.election.id;
+        if (
+          pendingVotes.every(
+            (vote) =>
+              vote.logIndex < logIndex &&
+              vote.election.id === electionId &&
+              vote.seq >= batch.firstSeq &&
+              vote.seq < end,
+          )
+        ) {
+          for (const vote of pendingVotes) vote.batch = batch;
+          pendingVotes = [];
+          pendingBatches = [];
+          return;
+        }
+      }
       const assignment = assignBatches(
-        pendingVotes.map(({ vote, logIndex }) => ({ electionId: vote.election.id, seq: vote.seq, logIndex })),
+        pendingVotes.map((vote) => ({ electionId: vote.election.id, seq: vote.seq, logIndex: vote.logIndex })),
         pendingBatches.map(({ batch, logIndex }) => ({
           electionId: batch.election.id,
           firstSeq: batch.firstSeq,
@@ -386,7 +453,7 @@ export function createBatchHandler(options: HandlerOptions) {
           logIndex,
         })),
       );
-      pendingVotes.forEach(({ vote }, i) => {
+      pendingVotes.forEach((vote, i) => {
         const batch = pendingBatches[assignment[i] ?? -1]?.batch;
         if (!batch) {
           throw new NonRetryableError(
@@ -450,14 +517,19 @@ export function createBatchHandler(options: HandlerOptions) {
         }
         case "vote": {
           const a = event.args;
-          const election = await electionFor(a.electionId, item);
+          const found = electionFor(a.electionId, item);
+          const election = found instanceof Promise ? await found : found;
           const ref = a.ref.toLowerCase();
           const hash = a.voteHash.toLowerCase();
-          const outcome = classifySeq(
-            a.seq,
-            election.nextExpectedSeq,
-            election.missingSeqCount > 0n ? [...(await loadGaps(election)).values()].map(toGap) : [],
-          );
+          // The next expected seq is the contract's only way; anything else is classified.
+          const outcome: SeqOutcome =
+            a.seq === election.nextExpectedSeq
+              ? NEXT
+              : classifySeq(
+                  a.seq,
+                  election.nextExpectedSeq,
+                  election.missingSeqCount > 0n ? [...(await loadGaps(election)).values()].map(toGap) : [],
+                );
           if (outcome.kind === "duplicate") {
             issues.push(
               new IntegrityIssue({
@@ -506,24 +578,23 @@ export function createBatchHandler(options: HandlerOptions) {
             election.missingSeqCount -= 1n;
           }
 
-          seen.add(election.id, ref, hash);
           const inGrace = at.getTime() > election.closesAt.getTime();
-          const vote = new Vote({
-            id: voteId(election.id, a.seq),
-            election,
-            seq: a.seq,
-            ref,
-            choice: a.choice,
-            voteHash: hash,
-            blockNumber: block.height,
-            blockHash: block.hash,
-            timestamp: at,
-            txHash: item.txHash,
-            logIndex: log.logIndex,
-            inGracePeriod: inGrace,
-          });
+          // Assigned field by field: the generated constructor's Object.assign is slower, per vote.
+          const vote = new Vote();
+          vote.id = voteId(election.id, a.seq);
+          vote.election = election;
+          vote.seq = a.seq;
+          vote.ref = ref;
+          vote.choice = a.choice;
+          vote.voteHash = hash;
+          vote.blockNumber = block.height;
+          vote.blockHash = block.hash;
+          vote.timestamp = at;
+          vote.txHash = item.txHash;
+          vote.logIndex = log.logIndex;
+          vote.inGracePeriod = inGrace;
           votes.push(vote);
-          pendingVotes.push({ vote, logIndex: log.logIndex });
+          pendingVotes.push(vote);
 
           election.totalVotes += 1;
           if (a.choice < election.choiceCount) {
@@ -537,10 +608,11 @@ export function createBatchHandler(options: HandlerOptions) {
           if (inGrace) election.graceVotes += 1;
           countInBuckets(election, at.getTime());
 
-          const refs = firstSeqsOf(firstRefs, election.id);
-          const refFirst = refs.get(ref);
-          if (refFirst === undefined) refs.set(ref, a.seq);
-          else {
+          // Only a candidate (its prefix seen before) can repeat a value: compared exactly.
+          const refFirst = candidateRefs.get(election.id)?.has(valuePrefix(ref))
+            ? firstSeqOf(firstRefs, election.id, ref, a.seq)
+            : undefined;
+          if (refFirst !== undefined) {
             election.duplicateRefCount += 1;
             issues.push(
               new IntegrityIssue({
@@ -554,10 +626,10 @@ export function createBatchHandler(options: HandlerOptions) {
               }),
             );
           }
-          const hashes = firstSeqsOf(firstHashes, election.id);
-          const hashFirst = hashes.get(hash);
-          if (hashFirst === undefined) hashes.set(hash, a.seq);
-          else {
+          const hashFirst = candidateHashes.get(election.id)?.has(valuePrefix(hash))
+            ? firstSeqOf(firstHashes, election.id, hash, a.seq)
+            : undefined;
+          if (hashFirst !== undefined) {
             election.duplicateHashCount += 1;
             issues.push(
               new IntegrityIssue({
@@ -633,6 +705,7 @@ export function createBatchHandler(options: HandlerOptions) {
       });
     });
     await chainCheck;
+    await buildIndexesAtHead(ctx);
     // ---- write, once per entity type, parents before children ----
     await store.upsert([...touched].map((id) => elections.get(id)).filter((e): e is Election => e !== undefined));
     await store.insert(batches);
@@ -685,16 +758,28 @@ async function insertVotes(store: Store, votes: Vote[]): Promise<void> {
   if (internals.changes) await internals.changes.trackInsert(Vote, votes);
   const client = (await queryRunner.connect()) as pg.ClientBase;
   // Hex strings, decimal numbers and ISO times cannot hold COPY's special characters; the rest
-  // (ids, hashes) is escaped anyway. One timestamp string per block, not per vote.
-  let lastDate: Date | undefined;
-  let lastIso = "";
-  const lines = votes.map((v) => {
-    if (v.timestamp !== lastDate) {
-      lastDate = v.timestamp;
-      lastIso = v.timestamp.toISOString();
-    }
-    return `${copyText(v.id)}\t${v.seq}\t${copyText(v.ref)}\t${v.choice}\t${copyText(v.voteHash)}\t${v.blockNumber}\t${copyText(v.blockHash)}\t${lastIso}\t${copyText(v.txHash)}\t${v.logIndex}\t${v.inGracePeriod}\t${copyText(v.election.id)}\t${copyText(v.batch.id)}`;
-  });
+  // (ids, hashes) is escaped anyway. Values shared by consecutive votes (block, transaction,
+  // election, batch) are formatted once.
+  const once = <T>(format: (value: T) => string) => {
+    let last: T | undefined;
+    let text = "";
+    return (value: T) => {
+      if (value !== last) {
+        last = value;
+        text = format(value);
+      }
+      return text;
+    };
+  };
+  const iso = once((date: Date) => date.toISOString());
+  const blockHash = once(copyText);
+  const txHash = once(copyText);
+  const electionId = once(copyText);
+  const batchId = once(copyText);
+  const lines = votes.map(
+    (v) =>
+      `${copyText(v.id)}\t${v.seq}\t${copyText(v.ref)}\t${v.choice}\t${copyText(v.voteHash)}\t${v.blockNumber}\t${blockHash(v.blockHash)}\t${iso(v.timestamp)}\t${txHash(v.txHash)}\t${v.logIndex}\t${v.inGracePeriod}\t${electionId(v.election.id)}\t${batchId(v.batch.id)}`,
+  );
   const copy = client.query(
     copyFrom(
       "copy vote (id, seq, ref, choice, vote_hash, block_number, block_hash, timestamp, tx_hash, log_index, in_grace_period, election_id, batch_id) from stdin",
