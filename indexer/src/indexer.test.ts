@@ -8,6 +8,8 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test-helpers/postgres.js";
 import { compareCli } from "./compare.js";
+import { applyMigrations } from "./db.js";
+import { buildDeferredIndexes, DEFERRED_INDEXES } from "./deferred-indexes.js";
 import { runGraphqlCli, startGraphqlServer } from "./graphql.js";
 import { createBatchHandler } from "./main.js";
 import { startObserver } from "./observe.js";
@@ -313,6 +315,26 @@ describe("aggregates and integrity", () => {
     expect(e).toEqual({ duplicate_ref_count: 1, duplicate_hash_count: 1 });
   });
 
+  test("at the chain head the vote table has the lookup indexes the migrations leave to the indexer", async () => {
+    const names = DEFERRED_INDEXES.map((index) => index.name);
+    const indexed = async (client: pg.Client) =>
+      (await rows(client, "select indexname from pg_indexes where tablename = 'vote'")).map((r) => r.indexname);
+    for (const client of [a, b]) expect(await indexed(client)).toEqual(expect.arrayContaining(names));
+    // A database with the migrations only: its vote table has none of them yet.
+    const fresh = await createTestDatabase("indexer_fresh");
+    databases.push(fresh);
+    await applyMigrations(fresh.url);
+    const client = await connect(fresh.url);
+    try {
+      expect((await indexed(client)).filter((name) => names.includes(name))).toEqual([]);
+      expect(await buildDeferredIndexes(async (sql, p) => (await client.query(sql, p)).rows)).toEqual(names);
+      expect(await buildDeferredIndexes(async (sql, p) => (await client.query(sql, p)).rows)).toEqual([]);
+      expect(await indexed(client)).toEqual(expect.arrayContaining(names));
+    } finally {
+      await client.end();
+    }
+  });
+
   test("the incremental values equal a full recomputation from the votes", async () => {
     expect(await verifyDerived(a)).toEqual({ ok: true, differences: [] });
   });
@@ -545,7 +567,7 @@ describe("servers", () => {
     const db = await createTestDatabase("indexer_observe");
     databases.push(db);
     const port = await freePort();
-    const observer = startObserver(
+    const observer = await startObserver(
       { ...process.env, ...indexerEnv(chain, db.url), GQL_PORT: String(port), SQD_DEBUG: "" },
       "ignore",
     );

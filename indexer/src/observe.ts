@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { pathToFileURL } from "node:url";
-import { indexerProcesses, type ProcessSpec } from "./launch.js";
+import { indexerProcesses, type ProcessSpec, prepareIndexer } from "./launch.js";
 
 export interface Observer {
   /** Lines the observer itself says (restarts, stops), also written to stderr. */
@@ -17,11 +17,12 @@ export interface Observer {
   stop(): Promise<void>;
 }
 
-export function startObserver(
+export async function startObserver(
   env: NodeJS.ProcessEnv = process.env,
   stdio: "inherit" | "ignore" = "inherit",
   restartBaseMs = 500,
-): Observer {
+): Promise<Observer> {
+  await prepareIndexer();
   const children = new Map<string, ChildProcess>();
   const notes: string[] = [];
   let stopping = false;
@@ -72,7 +73,7 @@ export function startObserver(
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const observer = startObserver();
+  const observer = await startObserver();
   const stop = () => {
     observer.stop().finally(() => process.exit(0));
   };

@@ -222,8 +222,15 @@ export interface ChildHandle {
 }
 
 /** Runs an indexer entry point (src/main.ts, src/graphql.ts, …) as a child process, as npm would. */
-export function spawnIndexerProcess(entry: string, env: Record<string, string>, args: string[] = []): ChildHandle {
-  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+export function spawnIndexerProcess(
+  entry: string,
+  env: Record<string, string>,
+  args: string[] = [],
+  nodeArgs: string[] = [],
+): ChildHandle {
+  // Built JavaScript (lib/*.js) runs as it is; TypeScript sources through tsx.
+  const loader = entry.endsWith(".ts") ? ["--import", "tsx"] : [];
+  const child = spawn(process.execPath, [...nodeArgs, ...loader, entry, ...args], {
     cwd: indexerRoot,
     env: { ...process.env, SQD_DEBUG: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -13,7 +13,7 @@ import { LOCAL_ACCOUNTS, LOCAL_CHAIN_ID } from "@veritally/contracts";
 import { createElection, deployVoteRegistry } from "@veritally/contracts/deploy";
 import { type Deployment, readDeploymentFile, writeDeployment } from "@veritally/contracts/deployment";
 import { type LocalNode, rpcAnswers, startLocalNode } from "@veritally/contracts/local-node";
-import { indexerProcesses } from "@veritally/indexer/launch";
+import { indexerProcesses, prepareIndexer } from "@veritally/indexer/launch";
 import { NonceManager, Wallet } from "ethers";
 import pg from "pg";
 import { ensureAuditLogin } from "../../portal/src/lib/audit-role.js";
@@ -269,6 +269,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       GQL_PORT: String(options.ports.graphql),
       ...options.indexerEnv,
     };
+    await prepareIndexer();
     for (const spec of indexerProcesses(node22)) {
       supervisor.start({
         name: spec.name,
