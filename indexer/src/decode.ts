@@ -3,7 +3,8 @@
  * layout (three 32-byte words of data, two indexed topics): several times faster than the generic
  * ABI decoder, which is still used for the other events, and for any VoteRecorded that does not
  * have the exact layout (so that it fails with the decoder's error). decode.test.ts checks both
- * give the same result.
+ * give the same result. ref and voteHash come out in lowercase hex, as the indexer stores them
+ * (the fast path takes lowercase input only).
  */
 import * as registry from "./abi/VoteRegistry.js";
 
@@ -38,5 +39,6 @@ export function decodeVoteRecorded(log: { topics: string[]; data: string }): Vot
       voteHash: `0x${data.slice(130, 194)}`,
     };
   }
-  return registry.events.VoteRecorded.decode(log);
+  const decoded = registry.events.VoteRecorded.decode(log);
+  return { ...decoded, ref: decoded.ref.toLowerCase(), voteHash: decoded.voteHash.toLowerCase() };
 }

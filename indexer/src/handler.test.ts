@@ -213,13 +213,13 @@ describe("integrity from events alone", () => {
   });
 
   test("repeated refs and hashes, within a batch and against stored votes; a shared prefix alone is no repeat", async () => {
-    // The handler compares exactly only values whose 28-bit prefix it has seen: these share prefixes
-    // on purpose (refA/refB, refC/refD, and hashes with 0xabcdef1), so both paths are taken.
-    const refA = `0xabcdef1${"0".repeat(23)}01`;
-    const refB = `0xabcdef1${"0".repeat(23)}02`;
-    const refC = `0x1234567${"0".repeat(23)}03`;
-    const refD = `0x1234567${"0".repeat(23)}04`;
-    const hashOf = (n: number) => `0xabcdef1${n.toString(16).padStart(57, "0")}`;
+    // The handler compares exactly only values whose 52-bit prefix it has seen: these share prefixes
+    // on purpose (refA/refB, refC/refD, and all the hashes), so both paths are taken.
+    const refA = `0xabcdef1234567${"0".repeat(17)}01`;
+    const refB = `0xabcdef1234567${"0".repeat(17)}02`;
+    const refC = `0x1234567abcdef${"0".repeat(17)}03`;
+    const refD = `0x1234567abcdef${"0".repeat(17)}04`;
+    const hashOf = (n: number) => `0xabcdef1234567${n.toString(16).padStart(51, "0")}`;
     const v = (seq: number, r: string, h: string): LogSpec => ["VoteRecorded", [7, seq, r, 0, h]];
     const metadata = JSON.stringify({ title: "Repeats", description: "", choices: ["A", "B"] });
     const created: LogSpec = [
@@ -236,7 +236,9 @@ describe("integrity from events alone", () => {
       ]),
     );
     await handleWith(handler, block(11, [[v(4, refB, hashOf(4)), v(5, refD, hashOf(5)), batch(7, 4, 2)]]));
-    await handle(block(12, [[v(6, refD, hashOf(2)), v(7, `0xabcdef1${"0".repeat(23)}05`, hashOf(6)), batch(7, 6, 2)]]));
+    await handle(
+      block(12, [[v(6, refD, hashOf(2)), v(7, `0xabcdef1234567${"0".repeat(17)}05`, hashOf(6)), batch(7, 6, 2)]]),
+    );
     expect(
       await rows("select kind, value, seq, first_seq from integrity_issue where election_id = '7' order by seq, kind"),
     ).toEqual([
@@ -253,6 +255,43 @@ describe("integrity from events alone", () => {
     expect(await verifyDerived(client)).toEqual({ ok: true, differences: [] });
   });
 
+  test("large batches stream their votes to Postgres: a gap filled mid-stream, and a failure that keeps nothing", async () => {
+    // 60 votes, then seq 70 (a gap), then 65 (filling part of it: the gaps are read mid-stream).
+    const many = Array.from({ length: 60 }, (_, i) => vote(8, i, i % 2, 100 + i));
+    const metadata = JSON.stringify({ title: "Many", description: "", choices: ["A", "B"] });
+    const created: LogSpec = [
+      "ElectionCreated",
+      [8, 2, 1_700_000_000, 1_900_000_000, 1_900_000_100, keccak256(toUtf8Bytes(metadata)), metadata],
+    ];
+    await handle(
+      block(20, [
+        [created],
+        [...many, batch(8, 0, 60)],
+        [vote(8, 70, 1, 170), batch(8, 70, 1)],
+        [vote(8, 65, 0, 165), batch(8, 65, 1)],
+      ]),
+    );
+    expect(
+      await rows(
+        "select count(*)::int as n, count(distinct batch_id)::int as batches from vote where election_id = '8'",
+      ),
+    ).toEqual([{ n: 62, batches: 3 }]);
+    expect(await rows("select from_seq, to_seq from seq_gap where election_id = '8' order by from_seq")).toEqual([
+      { from_seq: "60", to_seq: "64" },
+      { from_seq: "66", to_seq: "69" },
+    ]);
+    // A batch whose last transaction has no BatchRecorded fails after 60 votes were streamed: none is kept.
+    const more = Array.from({ length: 60 }, (_, i) => vote(8, 71 + i, 0, 300 + i));
+    await expect(handle(block(21, [[...more, batch(8, 71, 60)], [vote(8, 131, 0, 431)]]))).rejects.toThrow(
+      /has no BatchRecorded after it/,
+    );
+    expect(await rows("select count(*)::int as n from vote where election_id = '8'")).toEqual([{ n: 62 }]);
+    // The database is usable after the failed batch: the next one goes in.
+    await handle(block(22, [[...more, batch(8, 71, 60)]]));
+    expect(await rows("select total_votes from election where id = '8'")).toEqual([{ total_votes: 122 }]);
+    expect(await verifyDerived(client)).toEqual({ ok: true, differences: [] });
+  });
+
   test("a vote without its BatchRecorded, and an undecodable log, stop the handler with the reason", async () => {
     await expect(handle(block(13, [[vote(1, 6)]]))).rejects.toThrow(/has no BatchRecorded after it/);
     const broken = block(14, [[vote(1, 6), batch(1, 6, 1)]]);
@@ -260,7 +299,7 @@ describe("integrity from events alone", () => {
     await expect(handle(broken)).rejects.toThrow(/cannot decode .* as a VoteRegistry event/);
   });
 
-  test("a last block that is no longer on the chain stops the handler before it writes", async () => {
+  test("a last block that is no longer on the chain stops the handler, and nothing of its batch is kept", async () => {
     // The last block this database indexed is replaced on the "chain" by one with another hash.
     const [last] = await rows("select height from indexed_block order by height desc limit 1");
     const index = chain.findIndex((b) => b.header.height === last.height);

@@ -5,13 +5,9 @@
  *
  * Run as a program (`npm run process -w indexer`), this file starts the indexer (see runner.ts).
  */
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { pathToFileURL } from "node:url";
 import type { Store } from "@subsquid/typeorm-store";
 import { metadataHashOf, NonRetryableError, parseElectionMetadata } from "@veritally/contracts";
-import type pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
 import type { EntityManager } from "typeorm";
 import { In } from "typeorm";
 import * as registry from "./abi/VoteRegistry.js";
@@ -41,7 +37,8 @@ import {
 } from "./model/index.js";
 import type { Block, Context, Log } from "./processor.js";
 import { ChainMismatchError } from "./reorg.js";
-import { createSeenValues, valuePrefix } from "./seen.js";
+import { createSeenValues } from "./seen.js";
+import { insertVotes, openVoteStream } from "./vote-copy.js";
 
 export interface HandlerOptions {
   chainId: number;
@@ -148,6 +145,11 @@ function firstSeqOf(all: FirstSeqs, electionId: string, value: string, seq: bigi
 
 const NEXT: SeqOutcome = { kind: "next" };
 
+/** The part of a value seen.ts compares (0x and 13 hex digits): equal for a candidate and its first. */
+function candidatePrefix(value: string): string {
+  return value.slice(0, 15);
+}
+
 function newElection(id: string): Election {
   return new Election({
     id,
@@ -246,8 +248,8 @@ export function createBatchHandler(options: HandlerOptions) {
     // Before adding anything: is the last block this database holds still on the chain? The
     // processor checks this for hot blocks, not for blocks it took as final (see reorg.ts). While
     // catching up, the node is busy serving the processor: then once a second, and at the head.
-    // The answer is awaited just before writing: the node may be slow to answer while it serves
-    // the processor's prefetching, and nothing before the writes depends on it.
+    // The answer is awaited after the writes, before the transaction commits: the node may be slow
+    // to answer while it serves the processor's prefetching, and nothing written depends on it.
     let chainCheck: Promise<void> = Promise.resolve();
     if (ctx.isHead || performance.now() - lastCheck.at >= 1000) {
       lastCheck.at = performance.now();
@@ -318,14 +320,14 @@ export function createBatchHandler(options: HandlerOptions) {
         stored.map((v) => v.vote_hash),
       );
     }
-    // Each vote's ref and hash prefixes go into the election's seen set. A prefix already there
+    // Each vote's ref and hash prefixes go into the election's seen values. A prefix already there
     // (stored, or earlier in this batch) makes the value a candidate repeat: only candidates are
     // looked up in the database and compared exactly, below (usually none are).
-    const candidateRefs = new Map<string, Set<number>>();
-    const candidateHashes = new Map<string, Set<number>>();
+    const candidateRefs = new Map<string, Set<string>>();
+    const candidateHashes = new Map<string, Set<string>>();
     const refsToCheck: string[] = [];
     const hashesToCheck: string[] = [];
-    const addCandidate = (all: Map<string, Set<number>>, id: string, prefix: number) => {
+    const addCandidate = (all: Map<string, Set<string>>, id: string, prefix: string) => {
       let set = all.get(id);
       if (!set) {
         set = new Set();
@@ -333,21 +335,22 @@ export function createBatchHandler(options: HandlerOptions) {
       }
       set.add(prefix);
     };
+    let voteCount = 0;
     for (const item of items) {
       if (item.event.kind !== "vote") continue;
+      voteCount += 1;
       const id = idOf(item.event.args.electionId);
       // Not in the database: no stored votes (an election is written with its votes).
       if (seen.needsLoading(id)) seen.markEmpty(id);
-      const ref = item.event.args.ref.toLowerCase();
-      const hash = item.event.args.voteHash.toLowerCase();
-      const refPrefix = valuePrefix(ref);
-      const hashPrefix = valuePrefix(hash);
-      if (seen.checkRef(id, refPrefix)) {
-        addCandidate(candidateRefs, id, refPrefix);
+      // Lowercase hex from the decoder.
+      const ref = item.event.args.ref;
+      const hash = item.event.args.voteHash;
+      if (seen.checkRef(id, ref)) {
+        addCandidate(candidateRefs, id, candidatePrefix(ref));
         refsToCheck.push(ref);
       }
-      if (seen.checkHash(id, hashPrefix)) {
-        addCandidate(candidateHashes, id, hashPrefix);
+      if (seen.checkHash(id, hash)) {
+        addCandidate(candidateHashes, id, candidatePrefix(hash));
         hashesToCheck.push(hash);
       }
     }
@@ -361,6 +364,7 @@ export function createBatchHandler(options: HandlerOptions) {
     const loadGaps = async (election: Election): Promise<Map<string, SeqGap>> => {
       let gaps = gapsByElection.get(election.id);
       if (!gaps) {
+        await voteStream?.flush();
         gaps = new Map((await store.find(SeqGap, { where: { election: { id: election.id } } })).map((g) => [g.id, g]));
         for (const [id, gap] of changedGaps) if (gap.election.id === election.id) gaps.set(id, gap);
         for (const id of removedGaps) gaps.delete(id);
@@ -439,6 +443,7 @@ export function createBatchHandler(options: HandlerOptions) {
           )
         ) {
           for (const vote of pendingVotes) vote.batch = batch;
+          voteStream?.write(pendingVotes);
           pendingVotes = [];
           pendingBatches = [];
           return;
@@ -463,223 +468,233 @@ export function createBatchHandler(options: HandlerOptions) {
         }
         vote.batch = batch;
       });
+      voteStream?.write(pendingVotes);
       pendingVotes = [];
       pendingBatches = [];
     };
 
+    // In final blocks each transaction's votes go to Postgres as soon as their batch is known (vote-copy.ts).
+    const voteStream = await openVoteStream(store, voteCount);
     let atBlock: Block | undefined;
     let at = new Date(0);
-    for (const item of items) {
-      if (item.txHash !== pendingTx) {
-        settleTransaction();
-        pendingTx = item.txHash;
-      }
-      const { block, log, event } = item;
-      if (block !== atBlock) {
-        atBlock = block;
-        at = new Date(block.timestamp);
-      }
-      blocksWithEvents.set(block.height, block);
-      switch (event.kind) {
-        case "created": {
-          const a = event.args;
-          const key = idOf(a.electionId);
-          const existing = elections.get(key);
-          if (existing?.createdEventSeen) {
-            ctx.log.warn(`block ${block.height}: ElectionCreated for existing election ${key} ignored`);
+    try {
+      for (const item of items) {
+        if (item.txHash !== pendingTx) {
+          settleTransaction();
+          pendingTx = item.txHash;
+        }
+        const { block, log, event } = item;
+        if (block !== atBlock) {
+          atBlock = block;
+          at = new Date(block.timestamp);
+        }
+        blocksWithEvents.set(block.height, block);
+        switch (event.kind) {
+          case "created": {
+            const a = event.args;
+            const key = idOf(a.electionId);
+            const existing = elections.get(key);
+            if (existing?.createdEventSeen) {
+              ctx.log.warn(`block ${block.height}: ElectionCreated for existing election ${key} ignored`);
+              break;
+            }
+            const election = existing ?? newElection(key);
+            election.choiceCount = a.choiceCount;
+            election.opensAt = seconds(a.opensAt);
+            election.closesAt = seconds(a.closesAt);
+            election.scheduledClosesAt = seconds(a.closesAt);
+            election.recordUntil = seconds(a.recordUntil);
+            election.createdAtBlock = block.height;
+            election.createdAt = at;
+            election.createdTx = item.txHash;
+            election.createdEventSeen = true;
+            if (election.tally.length < a.choiceCount) {
+              election.tally = [...election.tally, ...new Array(a.choiceCount - election.tally.length).fill(0)];
+            }
+            applyMetadata(election, a.metadata, a.metadataHash, a.choiceCount);
+            elections.set(key, election);
+            touched.add(key);
             break;
           }
-          const election = existing ?? newElection(key);
-          election.choiceCount = a.choiceCount;
-          election.opensAt = seconds(a.opensAt);
-          election.closesAt = seconds(a.closesAt);
-          election.scheduledClosesAt = seconds(a.closesAt);
-          election.recordUntil = seconds(a.recordUntil);
-          election.createdAtBlock = block.height;
-          election.createdAt = at;
-          election.createdTx = item.txHash;
-          election.createdEventSeen = true;
-          if (election.tally.length < a.choiceCount) {
-            election.tally = [...election.tally, ...new Array(a.choiceCount - election.tally.length).fill(0)];
-          }
-          applyMetadata(election, a.metadata, a.metadataHash, a.choiceCount);
-          elections.set(key, election);
-          touched.add(key);
-          break;
-        }
-        case "closed": {
-          const election = await electionFor(event.args.electionId, item);
-          election.closed = true;
-          election.closedAt = at;
-          election.closedAtBlock = block.height;
-          election.closesAt = seconds(event.args.closesAt);
-          break;
-        }
-        case "vote": {
-          const a = event.args;
-          const found = electionFor(a.electionId, item);
-          const election = found instanceof Promise ? await found : found;
-          const ref = a.ref.toLowerCase();
-          const hash = a.voteHash.toLowerCase();
-          // The next expected seq is the contract's only way; anything else is classified.
-          const outcome: SeqOutcome =
-            a.seq === election.nextExpectedSeq
-              ? NEXT
-              : classifySeq(
-                  a.seq,
-                  election.nextExpectedSeq,
-                  election.missingSeqCount > 0n ? [...(await loadGaps(election)).values()].map(toGap) : [],
-                );
-          if (outcome.kind === "duplicate") {
-            issues.push(
-              new IntegrityIssue({
-                id: `${election.id}-duplicate_seq-${a.seq}-${block.height}-${log.logIndex}`,
-                election,
-                kind: "duplicate_seq",
-                value: a.seq.toString(),
-                seq: a.seq,
-                firstSeq: a.seq,
-                blockNumber: block.height,
-              }),
-            );
+          case "closed": {
+            const election = await electionFor(event.args.electionId, item);
+            election.closed = true;
+            election.closedAt = at;
+            election.closedAtBlock = block.height;
+            election.closesAt = seconds(event.args.closesAt);
             break;
           }
-          if (outcome.kind === "next") {
-            election.nextExpectedSeq = a.seq + 1n;
-          } else if (outcome.kind === "gap") {
-            const gap = new SeqGap({
-              id: `${election.id}-${outcome.gap.from}`,
-              election,
-              fromSeq: outcome.gap.from,
-              toSeq: outcome.gap.to,
-            });
-            changedGaps.set(gap.id, gap);
-            removedGaps.delete(gap.id);
-            gapsByElection.get(election.id)?.set(gap.id, gap);
-            election.missingSeqCount += gapSize(outcome.gap);
-            election.nextExpectedSeq = a.seq + 1n;
-          } else {
-            const gaps = await loadGaps(election);
-            const oldId = `${election.id}-${outcome.gap.from}`;
-            gaps.delete(oldId);
-            changedGaps.delete(oldId);
-            removedGaps.add(oldId);
-            for (const part of outcome.replacement) {
+          case "vote": {
+            const a = event.args;
+            const found = electionFor(a.electionId, item);
+            const election = found instanceof Promise ? await found : found;
+            const ref = a.ref;
+            const hash = a.voteHash;
+            // The next expected seq is the contract's only way; anything else is classified.
+            const outcome: SeqOutcome =
+              a.seq === election.nextExpectedSeq
+                ? NEXT
+                : classifySeq(
+                    a.seq,
+                    election.nextExpectedSeq,
+                    election.missingSeqCount > 0n ? [...(await loadGaps(election)).values()].map(toGap) : [],
+                  );
+            if (outcome.kind === "duplicate") {
+              issues.push(
+                new IntegrityIssue({
+                  id: `${election.id}-duplicate_seq-${a.seq}-${block.height}-${log.logIndex}`,
+                  election,
+                  kind: "duplicate_seq",
+                  value: a.seq.toString(),
+                  seq: a.seq,
+                  firstSeq: a.seq,
+                  blockNumber: block.height,
+                }),
+              );
+              break;
+            }
+            if (outcome.kind === "next") {
+              election.nextExpectedSeq = a.seq + 1n;
+            } else if (outcome.kind === "gap") {
               const gap = new SeqGap({
-                id: `${election.id}-${part.from}`,
+                id: `${election.id}-${outcome.gap.from}`,
                 election,
-                fromSeq: part.from,
-                toSeq: part.to,
+                fromSeq: outcome.gap.from,
+                toSeq: outcome.gap.to,
               });
-              gaps.set(gap.id, gap);
               changedGaps.set(gap.id, gap);
               removedGaps.delete(gap.id);
+              gapsByElection.get(election.id)?.set(gap.id, gap);
+              election.missingSeqCount += gapSize(outcome.gap);
+              election.nextExpectedSeq = a.seq + 1n;
+            } else {
+              const gaps = await loadGaps(election);
+              const oldId = `${election.id}-${outcome.gap.from}`;
+              gaps.delete(oldId);
+              changedGaps.delete(oldId);
+              removedGaps.add(oldId);
+              for (const part of outcome.replacement) {
+                const gap = new SeqGap({
+                  id: `${election.id}-${part.from}`,
+                  election,
+                  fromSeq: part.from,
+                  toSeq: part.to,
+                });
+                gaps.set(gap.id, gap);
+                changedGaps.set(gap.id, gap);
+                removedGaps.delete(gap.id);
+              }
+              election.missingSeqCount -= 1n;
             }
-            election.missingSeqCount -= 1n;
-          }
 
-          const inGrace = at.getTime() > election.closesAt.getTime();
-          // Assigned field by field: the generated constructor's Object.assign is slower, per vote.
-          const vote = new Vote();
-          vote.id = voteId(election.id, a.seq);
-          vote.election = election;
-          vote.seq = a.seq;
-          vote.ref = ref;
-          vote.choice = a.choice;
-          vote.voteHash = hash;
-          vote.blockNumber = block.height;
-          vote.blockHash = block.hash;
-          vote.timestamp = at;
-          vote.txHash = item.txHash;
-          vote.logIndex = log.logIndex;
-          vote.inGracePeriod = inGrace;
-          votes.push(vote);
-          pendingVotes.push(vote);
+            const inGrace = at.getTime() > election.closesAt.getTime();
+            // Assigned field by field: the generated constructor's Object.assign is slower, per vote.
+            const vote = new Vote();
+            vote.id = voteId(election.id, a.seq);
+            vote.election = election;
+            vote.seq = a.seq;
+            vote.ref = ref;
+            vote.choice = a.choice;
+            vote.voteHash = hash;
+            vote.blockNumber = block.height;
+            vote.blockHash = block.hash;
+            vote.timestamp = at;
+            vote.txHash = item.txHash;
+            vote.logIndex = log.logIndex;
+            vote.inGracePeriod = inGrace;
+            votes.push(vote);
+            pendingVotes.push(vote);
 
-          election.totalVotes += 1;
-          if (a.choice < election.choiceCount) {
-            while (election.tally.length <= a.choice) election.tally.push(0);
-            election.tally[a.choice] = (election.tally[a.choice] ?? 0) + 1;
-          } else {
-            election.outOfRangeVotes += 1;
-          }
-          if (!election.firstVoteAt || at < election.firstVoteAt) election.firstVoteAt = at;
-          if (!election.lastVoteAt || at > election.lastVoteAt) election.lastVoteAt = at;
-          if (inGrace) election.graceVotes += 1;
-          countInBuckets(election, at.getTime());
+            election.totalVotes += 1;
+            if (a.choice < election.choiceCount) {
+              while (election.tally.length <= a.choice) election.tally.push(0);
+              election.tally[a.choice] = (election.tally[a.choice] ?? 0) + 1;
+            } else {
+              election.outOfRangeVotes += 1;
+            }
+            if (!election.firstVoteAt || at < election.firstVoteAt) election.firstVoteAt = at;
+            if (!election.lastVoteAt || at > election.lastVoteAt) election.lastVoteAt = at;
+            if (inGrace) election.graceVotes += 1;
+            countInBuckets(election, at.getTime());
 
-          // Only a candidate (its prefix seen before) can repeat a value: compared exactly.
-          const refFirst = candidateRefs.get(election.id)?.has(valuePrefix(ref))
-            ? firstSeqOf(firstRefs, election.id, ref, a.seq)
-            : undefined;
-          if (refFirst !== undefined) {
-            election.duplicateRefCount += 1;
-            issues.push(
-              new IntegrityIssue({
-                id: `${election.id}-duplicate_ref-${a.seq}`,
-                election,
-                kind: "duplicate_ref",
-                value: ref,
-                seq: a.seq,
-                firstSeq: refFirst,
-                blockNumber: block.height,
-              }),
-            );
+            // Only a candidate (its prefix seen before) can repeat a value: compared exactly.
+            const refFirst = candidateRefs.get(election.id)?.has(candidatePrefix(ref))
+              ? firstSeqOf(firstRefs, election.id, ref, a.seq)
+              : undefined;
+            if (refFirst !== undefined) {
+              election.duplicateRefCount += 1;
+              issues.push(
+                new IntegrityIssue({
+                  id: `${election.id}-duplicate_ref-${a.seq}`,
+                  election,
+                  kind: "duplicate_ref",
+                  value: ref,
+                  seq: a.seq,
+                  firstSeq: refFirst,
+                  blockNumber: block.height,
+                }),
+              );
+            }
+            const hashFirst = candidateHashes.get(election.id)?.has(candidatePrefix(hash))
+              ? firstSeqOf(firstHashes, election.id, hash, a.seq)
+              : undefined;
+            if (hashFirst !== undefined) {
+              election.duplicateHashCount += 1;
+              issues.push(
+                new IntegrityIssue({
+                  id: `${election.id}-duplicate_hash-${a.seq}`,
+                  election,
+                  kind: "duplicate_hash",
+                  value: hash,
+                  seq: a.seq,
+                  firstSeq: hashFirst,
+                  blockNumber: block.height,
+                }),
+              );
+            }
+            break;
           }
-          const hashFirst = candidateHashes.get(election.id)?.has(valuePrefix(hash))
-            ? firstSeqOf(firstHashes, election.id, hash, a.seq)
-            : undefined;
-          if (hashFirst !== undefined) {
-            election.duplicateHashCount += 1;
-            issues.push(
-              new IntegrityIssue({
-                id: `${election.id}-duplicate_hash-${a.seq}`,
-                election,
-                kind: "duplicate_hash",
-                value: hash,
-                seq: a.seq,
-                firstSeq: hashFirst,
-                blockNumber: block.height,
-              }),
-            );
+          case "batch": {
+            const a = event.args;
+            const election = await electionFor(a.electionId, item);
+            const tx = log.transaction;
+            // One batch per transaction is how the contract is used; should a transaction ever hold
+            // several, its gas goes to the first so that the election's sums count it once.
+            const gasUsed = tx?.gasUsed as bigint | undefined;
+            const price = tx?.effectiveGasPrice as bigint | undefined;
+            const firstOfTx = !gasAttributed.has(item.txHash);
+            gasAttributed.add(item.txHash);
+            const gas = firstOfTx && gasUsed !== undefined ? gasUsed : null;
+            const fee = gas !== null && price !== undefined ? gas * price : null;
+            const batch = new Batch({
+              id: `${item.txHash}-${log.logIndex}`,
+              election,
+              firstSeq: a.firstSeq,
+              count: a.count,
+              blockNumber: block.height,
+              timestamp: at,
+              txHash: item.txHash,
+              gasUsed: gas,
+              effectiveGasPrice: price ?? null,
+              feeWei: fee,
+              inGracePeriod: at.getTime() > election.closesAt.getTime(),
+            });
+            batches.push(batch);
+            pendingBatches.push({ batch, logIndex: log.logIndex });
+            election.batchCount += 1;
+            if (gas !== null) election.gasUsed += gas;
+            if (fee !== null) election.feesWei += fee;
+            break;
           }
-          break;
-        }
-        case "batch": {
-          const a = event.args;
-          const election = await electionFor(a.electionId, item);
-          const tx = log.transaction;
-          // One batch per transaction is how the contract is used; should a transaction ever hold
-          // several, its gas goes to the first so that the election's sums count it once.
-          const gasUsed = tx?.gasUsed as bigint | undefined;
-          const price = tx?.effectiveGasPrice as bigint | undefined;
-          const firstOfTx = !gasAttributed.has(item.txHash);
-          gasAttributed.add(item.txHash);
-          const gas = firstOfTx && gasUsed !== undefined ? gasUsed : null;
-          const fee = gas !== null && price !== undefined ? gas * price : null;
-          const batch = new Batch({
-            id: `${item.txHash}-${log.logIndex}`,
-            election,
-            firstSeq: a.firstSeq,
-            count: a.count,
-            blockNumber: block.height,
-            timestamp: at,
-            txHash: item.txHash,
-            gasUsed: gas,
-            effectiveGasPrice: price ?? null,
-            feeWei: fee,
-            inGracePeriod: at.getTime() > election.closesAt.getTime(),
-          });
-          batches.push(batch);
-          pendingBatches.push({ batch, logIndex: log.logIndex });
-          election.batchCount += 1;
-          if (gas !== null) election.gasUsed += gas;
-          if (fee !== null) election.feesWei += fee;
-          break;
         }
       }
+      settleTransaction();
+      await voteStream?.flush();
+    } catch (error) {
+      // The connection is then free for the transaction's rollback.
+      await voteStream?.abort();
+      throw error;
     }
-    settleTransaction();
 
     for (const id of touched) {
       const election = elections.get(id);
@@ -704,12 +719,11 @@ export function createBatchHandler(options: HandlerOptions) {
         count: (stored?.count ?? 0) + c.count,
       });
     });
-    await chainCheck;
     await buildIndexesAtHead(ctx);
     // ---- write, once per entity type, parents before children ----
     await store.upsert([...touched].map((id) => elections.get(id)).filter((e): e is Election => e !== undefined));
     await store.insert(batches);
-    await insertVotes(store, votes);
+    if (!voteStream) await insertVotes(store, votes);
     await store.upsert(buckets);
     if (removedGaps.size) await store.remove(SeqGap, [...removedGaps]);
     await store.upsert([...changedGaps.values()]);
@@ -725,67 +739,12 @@ export function createBatchHandler(options: HandlerOptions) {
           }),
       ),
     );
+    // The chain check's answer, last: a mismatch throws, and the batch's transaction (all of the
+    // above) rolls back. Awaited here, the node's answer arrives while the writes run.
+    await chainCheck;
     const status = statusWrite();
     if (status) await store.upsert(status);
   };
-}
-
-/** COPY's text format: backslash, tab, newline and carriage return escaped; null as \N. */
-const COPY_SPECIAL = /[\\\t\n\r]/;
-function copyText(value: string | number | boolean | null): string {
-  if (value === null) return "\\N";
-  if (typeof value !== "string") return String(value);
-  if (!COPY_SPECIAL.test(value)) return value;
-  return value.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"));
-}
-
-/**
- * Votes are most of what the indexer writes: they go in with one COPY, in the batch's transaction
- * (TypeORM's INSERT builder is several times slower). In hot blocks, those that can still be
- * rolled back, the store's change tracker first records the inserts, as store.insert() would.
- */
-async function insertVotes(store: Store, votes: Vote[]): Promise<void> {
-  const internals = store as unknown as {
-    changes?: { trackInsert(type: typeof Vote, entities: Vote[]): Promise<void> };
-    em: () => EntityManager;
-  };
-  const queryRunner = internals.em().queryRunner;
-  if (votes.length < 50 || !queryRunner) {
-    await store.insert(votes);
-    return;
-  }
-  // In a hot block, the same change-log records store.insert() would write, so a rollback deletes them.
-  if (internals.changes) await internals.changes.trackInsert(Vote, votes);
-  const client = (await queryRunner.connect()) as pg.ClientBase;
-  // Hex strings, decimal numbers and ISO times cannot hold COPY's special characters; the rest
-  // (ids, hashes) is escaped anyway. Values shared by consecutive votes (block, transaction,
-  // election, batch) are formatted once.
-  const once = <T>(format: (value: T) => string) => {
-    let last: T | undefined;
-    let text = "";
-    return (value: T) => {
-      if (value !== last) {
-        last = value;
-        text = format(value);
-      }
-      return text;
-    };
-  };
-  const iso = once((date: Date) => date.toISOString());
-  const blockHash = once(copyText);
-  const txHash = once(copyText);
-  const electionId = once(copyText);
-  const batchId = once(copyText);
-  const lines = votes.map(
-    (v) =>
-      `${copyText(v.id)}\t${v.seq}\t${copyText(v.ref)}\t${v.choice}\t${copyText(v.voteHash)}\t${v.blockNumber}\t${blockHash(v.blockHash)}\t${iso(v.timestamp)}\t${txHash(v.txHash)}\t${v.logIndex}\t${v.inGracePeriod}\t${electionId(v.election.id)}\t${batchId(v.batch.id)}`,
-  );
-  const copy = client.query(
-    copyFrom(
-      "copy vote (id, seq, ref, choice, vote_hash, block_number, block_hash, timestamp, tx_hash, log_index, in_grace_period, election_id, batch_id) from stdin",
-    ),
-  );
-  await pipeline(Readable.from([`${lines.join("\n")}\n`]), copy);
 }
 
 function toGap(g: SeqGap): Gap {

@@ -1,8 +1,10 @@
 /**
  * Which refs and vote hashes an election may already hold, so that the handler checks exactly
- * only the few values that might repeat one. Per election, a set of 28-bit prefixes of every value
- * stored or seen since it was loaded: a value whose prefix is absent is certainly new; one whose
- * prefix is present is only a candidate, checked against the database and the batch in hand.
+ * only the values that might repeat one. Per election, the 52-bit prefixes of every value stored or
+ * seen since it was loaded (as two small integers, 28 and 24 bits, that V8 keeps unboxed): a value
+ * whose prefix is absent is certainly new; one whose prefix is present is a candidate, checked
+ * against the database and the batch in hand. With 52 bits, a candidate is a real repeat but for
+ * about one chance in 2^52 / (votes stored), so the database is asked almost only about repeats.
  * Extra prefixes (from votes rolled back since, or from a batch that failed) only cost a check, so
  * the sets never shrink.
  */
@@ -13,40 +15,52 @@ export interface SeenValues {
   /** An election with no stored votes: nothing to load. */
   markEmpty(electionId: string): void;
   /** Adds the ref's prefix; true when it was there already (the ref is a candidate repeat). */
-  checkRef(electionId: string, prefix: number): boolean;
+  checkRef(electionId: string, ref: string): boolean;
   /** Adds the vote hash's prefix; true when it was there already. */
-  checkHash(electionId: string, prefix: number): boolean;
+  checkHash(electionId: string, hash: string): boolean;
 }
 
-/** 0x + 7 hex digits: 28 bits, a small integer for V8. */
-export function valuePrefix(value: string): number {
-  return Number.parseInt(value.slice(2, 9), 16);
+/** Per high 28 bits, the low 24 bits of the prefixes that have them (one, or several). */
+type Prefixes = Map<number, number | number[]>;
+
+/** Adds the 52-bit prefix of a 0x-hex value (at least 13 digits); true when it was there already. */
+export function checkPrefix(prefixes: Prefixes, value: string): boolean {
+  const high = Number.parseInt(value.slice(2, 9), 16);
+  const low = Number.parseInt(value.slice(9, 15), 16);
+  const present = prefixes.get(high);
+  if (present === undefined) {
+    prefixes.set(high, low);
+    return false;
+  }
+  if (typeof present === "number") {
+    if (present === low) return true;
+    prefixes.set(high, [present, low]);
+    return false;
+  }
+  if (present.includes(low)) return true;
+  present.push(low);
+  return false;
 }
 
 export function createSeenValues(): SeenValues {
-  const elections = new Map<string, { refs: Set<number>; hashes: Set<number> }>();
+  const elections = new Map<string, { refs: Prefixes; hashes: Prefixes }>();
   const entry = (id: string) => {
     let e = elections.get(id);
     if (!e) {
-      e = { refs: new Set(), hashes: new Set() };
+      e = { refs: new Map(), hashes: new Map() };
       elections.set(id, e);
     }
     return e;
-  };
-  const check = (set: Set<number>, prefix: number) => {
-    if (set.has(prefix)) return true;
-    set.add(prefix);
-    return false;
   };
   return {
     needsLoading: (id) => !elections.has(id),
     load(id, refs, hashes) {
       const e = entry(id);
-      for (const ref of refs) e.refs.add(valuePrefix(ref));
-      for (const hash of hashes) e.hashes.add(valuePrefix(hash));
+      for (const ref of refs) checkPrefix(e.refs, ref);
+      for (const hash of hashes) checkPrefix(e.hashes, hash);
     },
     markEmpty: (id) => void entry(id),
-    checkRef: (id, prefix) => check(entry(id).refs, prefix),
-    checkHash: (id, prefix) => check(entry(id).hashes, prefix),
+    checkRef: (id, ref) => checkPrefix(entry(id).refs, ref),
+    checkHash: (id, hash) => checkPrefix(entry(id).hashes, hash),
   };
 }
