@@ -6,8 +6,8 @@
  *
  * Both read their configuration from the environment (see README.md): the processor RPC_URL,
  * CONTRACT_ADDRESS, START_BLOCK, DB_URL, FINALITY_CONFIRMATION, ...; the server DB_URL, GQL_PORT.
- * The processor runs its bundle, lib/main.js: `await prepareIndexer()` first builds it when a
- * source changed (src/build.ts). The server runs from indexer/ through tsx, so that the models
+ * The processor runs its bundle (lib/start.js loads lib/main.js): `await prepareIndexer()` first
+ * builds it when a source changed (src/build.ts). The server runs from indexer/ through tsx, so that the models
  * compile with this folder's tsconfig (legacy decorators).
  */
 import path from "node:path";
@@ -41,7 +41,7 @@ export function indexerProcesses(nodePath: string = process.execPath): ProcessSp
     {
       name: "indexer-processor",
       command: nodePath,
-      args: [...PROCESSOR_NODE_FLAGS, "lib/main.js"],
+      args: [...PROCESSOR_NODE_FLAGS, "lib/start.js"],
       cwd: indexerRoot,
       exitCodes: { 1: "error (restarting may help)", 3: "stopped on a reorg deeper than the finality depth" },
     },
