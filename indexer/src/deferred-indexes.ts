@@ -25,8 +25,14 @@ export const DEFERRED_INDEXES: readonly DeferredIndex[] = [
 
 type Query = (sql: string, parameters?: unknown[]) => Promise<{ indexname: string }[]>;
 
-/** Builds those of the deferred indexes that are missing; returns the names built. */
-export async function buildDeferredIndexes(query: Query): Promise<string[]> {
+/**
+ * Builds those of the deferred indexes that are missing, side by side; returns the names built.
+ * `build` runs one CREATE INDEX (by default through `query`, one after the other).
+ */
+export async function buildDeferredIndexes(
+  query: Query,
+  build: (sql: string) => Promise<unknown> = (sql) => query(sql),
+): Promise<string[]> {
   const present = new Set(
     (
       await query("select indexname from pg_indexes where schemaname = current_schema() and indexname = any($1)", [
@@ -34,13 +40,11 @@ export async function buildDeferredIndexes(query: Query): Promise<string[]> {
       ])
     ).map((row) => row.indexname),
   );
-  const built: string[] = [];
-  for (const index of DEFERRED_INDEXES) {
-    if (present.has(index.name)) continue;
-    await query(`create index if not exists "${index.name}" on "${index.table}" ("${index.column}")`);
-    built.push(index.name);
-  }
-  return built;
+  const missing = DEFERRED_INDEXES.filter((index) => !present.has(index.name));
+  await Promise.all(
+    missing.map((index) => build(`create index if not exists "${index.name}" on "${index.table}" ("${index.column}")`)),
+  );
+  return missing.map((index) => index.name);
 }
 
 /** A query of a generated migration that creates or drops one of the deferred indexes. */

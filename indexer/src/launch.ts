@@ -28,7 +28,7 @@ export interface ProcessSpec {
  * A larger young generation: the processor allocates a short-lived object or three per log, and
  * with Node's default (16 MB) it spends about a fifth of its time in minor GCs (BENCHMARKS.md).
  */
-export const PROCESSOR_NODE_FLAGS = ["--max-semi-space-size=64"];
+export const PROCESSOR_NODE_FLAGS = ["--max-semi-space-size=128"];
 
 /** Builds the processor's bundle if a source changed since it was built. */
 export async function prepareIndexer(): Promise<void> {

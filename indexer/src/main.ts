@@ -207,20 +207,31 @@ export function createBatchHandler(options: HandlerOptions) {
   const contract = options.contractAddress.toLowerCase();
   const seen = createSeenValues();
   const lastCheck = { at: Number.NEGATIVE_INFINITY, chainHead: 0 };
-  // At the head: the vote table's lookup indexes, in the batch's transaction. Checked again at the
-  // next head batch, until found there (that is, committed), in case this batch's transaction fails.
+  // At the head: the vote table's lookup indexes, each on a connection of its own, side by side, and
+  // committed at once (before this batch writes votes: its transaction would hold the table's
+  // lock a build waits for).
   let indexesBuilt = false;
   const buildIndexesAtHead = async (ctx: Context) => {
     if (indexesBuilt || !ctx.isHead) return;
     const started = performance.now();
-    const built = await buildDeferredIndexes((sql, parameters) => entityManager(ctx.store).query(sql, parameters));
+    const em = entityManager(ctx.store);
+    const built = await buildDeferredIndexes(
+      (sql, parameters) => em.query(sql, parameters),
+      async (sql) => {
+        const runner = em.connection.createQueryRunner();
+        try {
+          await runner.query(sql);
+        } finally {
+          await runner.release();
+        }
+      },
+    );
     if (built.length) {
       ctx.log.info(
         `at the chain head: built the vote table's lookup indexes (${built.length}) in ${Math.round(performance.now() - started)} ms`,
       );
-    } else {
-      indexesBuilt = true;
     }
+    indexesBuilt = true;
   };
 
   return async function handleBatch(ctx: Context): Promise<void> {
@@ -474,9 +485,12 @@ export function createBatchHandler(options: HandlerOptions) {
     };
 
     // In final blocks each transaction's votes go to Postgres as soon as their batch is known (vote-copy.ts).
+    await buildIndexesAtHead(ctx);
     const voteStream = await openVoteStream(store, voteCount);
     let atBlock: Block | undefined;
     let at = new Date(0);
+    let timesFor: Election | undefined;
+    let timesAt: Date | undefined;
     try {
       for (const item of items) {
         if (item.txHash !== pendingTx) {
@@ -612,8 +626,13 @@ export function createBatchHandler(options: HandlerOptions) {
             } else {
               election.outOfRangeVotes += 1;
             }
-            if (!election.firstVoteAt || at < election.firstVoteAt) election.firstVoteAt = at;
-            if (!election.lastVoteAt || at > election.lastVoteAt) election.lastVoteAt = at;
+            // Once per election and block: the votes of a block share its time.
+            if (election !== timesFor || at !== timesAt) {
+              timesFor = election;
+              timesAt = at;
+              if (!election.firstVoteAt || at < election.firstVoteAt) election.firstVoteAt = at;
+              if (!election.lastVoteAt || at > election.lastVoteAt) election.lastVoteAt = at;
+            }
             if (inGrace) election.graceVotes += 1;
             countInBuckets(election, at.getTime());
 
@@ -719,7 +738,6 @@ export function createBatchHandler(options: HandlerOptions) {
         count: (stored?.count ?? 0) + c.count,
       });
     });
-    await buildIndexesAtHead(ctx);
     // ---- write, once per entity type, parents before children ----
     await store.upsert([...touched].map((id) => elections.get(id)).filter((e): e is Election => e !== undefined));
     await store.insert(batches);

@@ -25,8 +25,10 @@ type Prefixes = Map<number, number | number[]>;
 
 /** Adds the 52-bit prefix of a 0x-hex value (at least 13 digits); true when it was there already. */
 export function checkPrefix(prefixes: Prefixes, value: string): boolean {
-  const high = Number.parseInt(value.slice(2, 9), 16);
-  const low = Number.parseInt(value.slice(9, 15), 16);
+  // 13 hex digits are exact in a double; split into 28 + 24 bits, both small integers.
+  const prefix = Number.parseInt(value.slice(2, 15), 16);
+  const high = Math.floor(prefix / 0x1000000);
+  const low = prefix % 0x1000000;
   const present = prefixes.get(high);
   if (present === undefined) {
     prefixes.set(high, low);
