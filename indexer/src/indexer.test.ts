@@ -8,7 +8,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test-helpers/postgres.js";
 import { compareCli } from "./compare.js";
-import { applyMigrations } from "./db.js";
+import { applyMigrations, createIndexerDatabase } from "./db.js";
 import { buildDeferredIndexes, DEFERRED_INDEXES } from "./deferred-indexes.js";
 import { runGraphqlCli, startGraphqlServer } from "./graphql.js";
 import { createBatchHandler } from "./main.js";
@@ -332,6 +332,21 @@ describe("aggregates and integrity", () => {
       expect(await indexed(client)).toEqual(expect.arrayContaining(names));
     } finally {
       await client.end();
+    }
+  });
+
+  test("the processor's own connections commit without waiting for the disk; others wait", async () => {
+    const database = createIndexerDatabase(dbA.url);
+    const fresh = await connect(dbA.url);
+    try {
+      await database.connect();
+      const con = (database as unknown as { con: { query(sql: string): Promise<{ synchronous_commit: string }[]> } })
+        .con;
+      expect((await con.query("show synchronous_commit"))[0]?.synchronous_commit).toBe("off");
+      expect((await rows(fresh, "show synchronous_commit"))[0]?.synchronous_commit).toBe("on");
+    } finally {
+      await database.disconnect();
+      await fresh.end();
     }
   });
 
