@@ -5,7 +5,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { SnakeNamingStrategy } from "@subsquid/typeorm-config/lib/namingStrategy.js";
-import { TypeormDatabase } from "@subsquid/typeorm-store";
+import { type Store, TypeormDatabase } from "@subsquid/typeorm-store";
 import { NonRetryableError, RetryableError } from "@veritally/contracts";
 import pg from "pg";
 import { DataSource, type DataSourceOptions, type EntityManager } from "typeorm";
@@ -88,6 +88,15 @@ export async function applyMigrations(url: string, log: (line: string) => void =
   } finally {
     await lock.end().catch(() => {});
   }
+}
+
+/**
+ * The EntityManager of a batch's transaction, which typeorm-store 1.5.1 keeps private. For reads,
+ * DDL and COPY only: entity writes go through the store, whose hot-block change tracking must see
+ * every one (vote-copy.ts records its COPYs there itself).
+ */
+export function entityManager(store: Store): EntityManager {
+  return (store as unknown as { em: () => EntityManager }).em();
 }
 
 interface TypeormDatabaseInternals {

@@ -23,6 +23,7 @@ import {
   type SeqOutcome,
   voteId,
 } from "./aggregate.js";
+import { entityManager } from "./db.js";
 import { decodeVoteRecorded } from "./decode.js";
 import { buildDeferredIndexes } from "./deferred-indexes.js";
 import {
@@ -89,12 +90,6 @@ function decode(log: Log): RegistryEvent | null {
 
 function seconds(value: bigint): Date {
   return new Date(Number(value) * 1000);
-}
-
-function entityManager(store: Store): EntityManager {
-  // typeorm-store 1.5.1 keeps its EntityManager private; used here for reads only, so that hot-block
-  // change tracking (which sees every write) is never bypassed.
-  return (store as unknown as { em: () => EntityManager }).em();
 }
 
 /** Per election, per value: the seq of the first vote (in chain order) that carried it. */

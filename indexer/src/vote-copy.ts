@@ -13,7 +13,7 @@ import { pipeline } from "node:stream/promises";
 import type { Store } from "@subsquid/typeorm-store";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import type { EntityManager } from "typeorm";
+import { entityManager } from "./db.js";
 import { Vote } from "./model/index.js";
 
 const COPY_VOTES =
@@ -22,9 +22,10 @@ const COPY_VOTES =
 /** Fewer votes than this go in through store.insert(): a COPY is not worth it. */
 const COPY_FROM = 50;
 
-interface StoreInternals {
-  changes?: { trackInsert(type: typeof Vote, entities: Vote[]): Promise<void> };
-  em: () => EntityManager;
+/** typeorm-store 1.5.1's hot-block change tracker, present in hot blocks only. */
+function changeTracker(store: Store) {
+  return (store as unknown as { changes?: { trackInsert(type: typeof Vote, entities: Vote[]): Promise<void> } })
+    .changes;
 }
 
 /** COPY's text format: backslash, tab, newline and carriage return escaped; null as \N. */
@@ -66,14 +67,13 @@ function voteLines(votes: readonly Vote[]): string {
 
 /** Votes of hot blocks, or too few to stream: at the end of the batch, at once. */
 export async function insertVotes(store: Store, votes: Vote[]): Promise<void> {
-  const internals = store as unknown as StoreInternals;
-  const queryRunner = internals.em().queryRunner;
+  const queryRunner = entityManager(store).queryRunner;
   if (votes.length < COPY_FROM || !queryRunner) {
     await store.insert(votes);
     return;
   }
   // In a hot block, the same change-log records store.insert() would write, so a rollback deletes them.
-  if (internals.changes) await internals.changes.trackInsert(Vote, votes);
+  await changeTracker(store)?.trackInsert(Vote, votes);
   const client = (await queryRunner.connect()) as pg.ClientBase;
   await pipeline(Readable.from([voteLines(votes)]), client.query(copyFrom(COPY_VOTES)));
 }
@@ -95,9 +95,8 @@ export interface VoteStream {
  * votes, no transaction of our own): then insertVotes().
  */
 export async function openVoteStream(store: Store, voteCount: number): Promise<VoteStream | undefined> {
-  const internals = store as unknown as StoreInternals;
-  const queryRunner = internals.em().queryRunner;
-  if (voteCount < COPY_FROM || !queryRunner || internals.changes) return undefined;
+  const queryRunner = entityManager(store).queryRunner;
+  if (voteCount < COPY_FROM || !queryRunner || changeTracker(store)) return undefined;
   const client = (await queryRunner.connect()) as pg.ClientBase;
   let copy: ReturnType<typeof copyFrom> | undefined;
   let done: Promise<void> | undefined;
@@ -106,10 +105,11 @@ export async function openVoteStream(store: Store, voteCount: number): Promise<V
       if (votes.length === 0) return;
       if (!copy) {
         const stream = client.query(copyFrom(COPY_VOTES));
-        // Listened to at once, so that an error while the handler is busy is kept, not thrown at the process.
+        // Listened to at once and for good, so that an error while the handler is busy (and any
+        // write refused after it) is kept for flush(), not thrown at the process.
         done = new Promise<void>((resolve, reject) => {
           stream.once("finish", resolve);
-          stream.once("error", reject);
+          stream.on("error", reject);
         });
         done.catch(() => {});
         copy = stream;
