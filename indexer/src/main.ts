@@ -8,7 +8,6 @@
 import { pathToFileURL } from "node:url";
 import type { Store } from "@subsquid/typeorm-store";
 import { metadataHashOf, NonRetryableError, parseElectionMetadata } from "@veritally/contracts";
-import type { EntityManager } from "typeorm";
 import { In } from "typeorm";
 import * as registry from "./abi/VoteRegistry.js";
 import {
