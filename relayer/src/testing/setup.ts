@@ -7,6 +7,8 @@ import { LOCAL_ACCOUNTS, type VoteRegistryContract } from "@veritally/contracts"
 import { createElection, deployVoteRegistry } from "@veritally/contracts/deploy";
 import { type LocalNode, startLocalNode } from "@veritally/contracts/local-node";
 import { NonceManager, Wallet } from "ethers";
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import pg from "pg";
 import { createTestDatabase, type TestDatabase } from "../../../test-helpers/postgres.js";
 import { type Config, loadConfig } from "../config.js";
 import { migrate } from "../db/migrate.js";
@@ -268,4 +270,82 @@ export async function testSubmitter(config: Config, rpcUrl = config.rpcUrls[0] a
       await pool.end();
     },
   };
+}
+
+export interface WorkerHarness {
+  chain: TestChain;
+  db: TestDb;
+  config: Config;
+  /** The API, in this process (app.inject). */
+  app: FastifyInstance;
+  /** For direct queries. */
+  sql: pg.Pool;
+  /** An API client's key. */
+  key: string;
+  /** The worker, ticked by hand; a test that replaces it sets the new one here, for stop(). */
+  w: Awaited<ReturnType<typeof testWorker>>;
+  /** POST /v1/elections/{id}/votes as the client. */
+  vote(electionId: number | string, voterId: string, choice?: number): Promise<LightMyRequestResponse>;
+  /** GET /v1/votes/{ref}, parsed. */
+  status(ref: string): Promise<Record<string, unknown> & { status: string }>;
+  /** Prints the worker's last log lines (call it when a test failed: they explain more than a timeout). */
+  logIfFailed(context: { task: { result?: { state?: string } } }): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * What the worker tests share: a chain and a database, the API with one client, a pool, and a
+ * worker. `env` (given the chain) sets the configuration; `beforeWorker` runs before the worker
+ * starts.
+ */
+export async function startWorkerHarness(
+  label: string,
+  options: {
+    client: string;
+    env?: (chain: TestChain) => Record<string, string> | Promise<Record<string, string>>;
+    beforeWorker?: (sql: pg.Pool) => Promise<void>;
+  },
+): Promise<WorkerHarness> {
+  const { buildApp } = await import("../app.js");
+  const [chain, db] = await Promise.all([startTestChain(), startTestDb(label)]);
+  const config = testConfig(db, chain, (await options.env?.(chain)) ?? {});
+  const app = await buildApp({ config });
+  const sql = new pg.Pool({ connectionString: db.url, max: 2 });
+  const key: string = (
+    await app.inject({
+      method: "POST",
+      url: "/v1/admin/clients",
+      headers: adminHeaders,
+      payload: { name: options.client },
+    })
+  ).json().apiKey.key;
+  await options.beforeWorker?.(sql);
+  const harness: WorkerHarness = {
+    chain,
+    db,
+    config,
+    app,
+    sql,
+    key,
+    w: await testWorker(config),
+    vote: (electionId, voterId, choice = 0) =>
+      app.inject({
+        method: "POST",
+        url: `/v1/elections/${electionId}/votes`,
+        headers: { authorization: `Bearer ${key}` },
+        payload: { voterId, choice },
+      }),
+    status: async (ref) => (await app.inject({ method: "GET", url: `/v1/votes/${ref}` })).json(),
+    logIfFailed(context) {
+      if (context.task.result?.state === "fail") console.log(harness.w.lines.slice(-30).join(""));
+    },
+    async stop() {
+      await harness.w.stop();
+      await app.close();
+      await sql.end();
+      await chain.stop();
+      await db.drop();
+    },
+  };
+  return harness;
 }

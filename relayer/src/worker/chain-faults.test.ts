@@ -5,78 +5,62 @@
 
 import { parseUnits } from "ethers";
 import type { FastifyInstance } from "fastify";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTcpProxy, type TcpProxy } from "../../../scripts/lib/tcp-proxy.js";
-import { buildApp } from "../app.js";
 import {
   adminHeaders,
   assertContiguous,
   recordedVotes,
-  startTestChain,
-  startTestDb,
+  startWorkerHarness,
   type TestChain,
-  type TestDb,
-  testConfig,
-  testWorker,
   until,
+  type WorkerHarness,
 } from "../testing/setup.js";
 
+let h: WorkerHarness;
 let chain: TestChain;
-let db: TestDb;
 let app: FastifyInstance;
 let sql: pg.Pool;
-let key: string;
-let w: Awaited<ReturnType<typeof testWorker>>;
+let w: WorkerHarness["w"];
 let proxyA: TcpProxy;
 let proxyB: TcpProxy;
 
 const rpc = (method: string, params: unknown[] = []) => chain.node.provider.send(method, params);
-const vote = (electionId: number, voterId: string, choice = 0) =>
-  app.inject({
-    method: "POST",
-    url: `/v1/elections/${electionId}/votes`,
-    headers: { authorization: `Bearer ${key}` },
-    payload: { voterId, choice },
-  });
-const status = async (ref: string) => (await app.inject({ method: "GET", url: `/v1/votes/${ref}` })).json();
+const vote: WorkerHarness["vote"] = (...args) => h.vote(...args);
+const status: WorkerHarness["status"] = (ref) => h.status(ref);
 const stats = async () => (await app.inject({ method: "GET", url: "/v1/admin/stats", headers: adminHeaders })).json();
 const gwei = (n: number) => `0x${parseUnits(String(n), "gwei").toString(16)}`;
 
 beforeAll(async () => {
-  [chain, db] = await Promise.all([startTestChain(), startTestDb("relayer_faults")]);
-  [proxyA, proxyB] = await Promise.all([startTcpProxy(chain.node.rpcUrl), startTcpProxy(chain.node.rpcUrl)]);
-  for (const id of [1, 2, 3, 4, 5, 6]) await chain.createElection(id);
-  const config = testConfig(db, chain, {
-    RPC_URLS: `${proxyA.url},${proxyB.url}`,
-    RPC_TIMEOUT_MS: "1000",
-    MAX_BATCH: "50",
-    MAX_WAIT_MS: "100",
-    CONFIRMATIONS: "2",
-    STUCK_AFTER_MS: "800",
-    MAX_FEE_GWEI: "50",
+  h = await startWorkerHarness("relayer_faults", {
+    client: "faults",
+    env: async (testChain) => {
+      [proxyA, proxyB] = await Promise.all([
+        startTcpProxy(testChain.node.rpcUrl),
+        startTcpProxy(testChain.node.rpcUrl),
+      ]);
+      for (const id of [1, 2, 3, 4, 5, 6]) await testChain.createElection(id);
+      return {
+        RPC_URLS: `${proxyA.url},${proxyB.url}`,
+        RPC_TIMEOUT_MS: "1000",
+        MAX_BATCH: "50",
+        MAX_WAIT_MS: "100",
+        CONFIRMATIONS: "2",
+        STUCK_AFTER_MS: "800",
+        MAX_FEE_GWEI: "50",
+      };
+    },
   });
-  app = await buildApp({ config });
-  sql = new pg.Pool({ connectionString: db.url, max: 2 });
-  key = (
-    await app.inject({ method: "POST", url: "/v1/admin/clients", headers: adminHeaders, payload: { name: "faults" } })
-  ).json().apiKey.key;
-  w = await testWorker(config);
+  ({ chain, app, sql, w } = h);
 });
 
-afterEach((context) => {
-  // The worker's own log explains a failure better than a timeout does.
-  if (context.task.result?.state === "fail") console.log(w?.lines.slice(-30).join(""));
-});
+afterEach((context) => h?.logIfFailed(context));
 
 afterAll(async () => {
-  await w?.stop();
-  await app?.close();
-  await sql?.end();
+  await h?.stop();
   await proxyA?.close();
   await proxyB?.close();
-  await chain?.stop();
-  await db?.drop();
 });
 
 describe("fees", () => {

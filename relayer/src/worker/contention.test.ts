@@ -6,27 +6,22 @@
 import { encodeElectionMetadata, LOCAL_ACCOUNTS } from "@veritally/contracts";
 import { parseUnits, Wallet } from "ethers";
 import type { FastifyInstance } from "fastify";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "../app.js";
 import {
   adminHeaders,
   recordedVotes,
-  startTestChain,
-  startTestDb,
+  startWorkerHarness,
   type TestChain,
-  type TestDb,
-  testConfig,
-  testWorker,
   until,
+  type WorkerHarness,
 } from "../testing/setup.js";
 
+let h: WorkerHarness;
 let chain: TestChain;
-let db: TestDb;
 let app: FastifyInstance;
 let sql: pg.Pool;
-let key: string;
-let w: Awaited<ReturnType<typeof testWorker>>;
+let w: WorkerHarness["w"];
 
 const rpc = <T = unknown>(method: string, params: unknown[] = []): Promise<T> =>
   chain.node.provider.send(method, params);
@@ -36,14 +31,8 @@ const gwei = (n: number) => parseUnits(String(n), "gwei");
  * against the pool would revert, and a failed send would leave the deployer's NonceManager a nonce ahead.
  */
 const ahead = { maxPriorityFeePerGas: gwei(40), maxFeePerGas: gwei(45), gasLimit: 500_000n };
-const vote = (electionId: number, voterId: string, choice = 0) =>
-  app.inject({
-    method: "POST",
-    url: `/v1/elections/${electionId}/votes`,
-    headers: { authorization: `Bearer ${key}` },
-    payload: { voterId, choice },
-  });
-const status = async (ref: string) => (await app.inject({ method: "GET", url: `/v1/votes/${ref}` })).json();
+const vote: WorkerHarness["vote"] = (...args) => h.vote(...args);
+const status: WorkerHarness["status"] = (ref) => h.status(ref);
 const election = async (id: number) =>
   (await app.inject({ method: "GET", url: `/v1/admin/elections/${id}`, headers: adminHeaders })).json();
 const log = () => w.lines.map((l) => JSON.parse(l));
@@ -110,26 +99,23 @@ async function createElsewhere(id: number, overrides: Record<string, bigint> = {
 }
 
 beforeAll(async () => {
-  [chain, db] = await Promise.all([startTestChain(), startTestDb("relayer_contention")]);
-  const config = testConfig(db, chain, {
-    MAX_BATCH: "50",
-    MAX_WAIT_MS: "100",
-    CONFIRMATIONS: "2",
-    STUCK_AFTER_MS: "800",
-    MAX_FEE_GWEI: "50",
-    // Elections are re-read from the chain only at the first tick: the tests see what the worker's own checks do.
-    CHAIN_REFRESH_MS: "3600000",
+  h = await startWorkerHarness("relayer_contention", {
+    client: "others",
+    env: () => ({
+      MAX_BATCH: "50",
+      MAX_WAIT_MS: "100",
+      CONFIRMATIONS: "2",
+      STUCK_AFTER_MS: "800",
+      MAX_FEE_GWEI: "50",
+      // Elections are re-read from the chain only at the first tick: the tests see what the worker's own checks do.
+      CHAIN_REFRESH_MS: "3600000",
+    }),
   });
-  app = await buildApp({ config });
-  sql = new pg.Pool({ connectionString: db.url, max: 2 });
-  key = (
-    await app.inject({ method: "POST", url: "/v1/admin/clients", headers: adminHeaders, payload: { name: "others" } })
-  ).json().apiKey.key;
-  w = await testWorker(config);
+  ({ chain, app, sql, w } = h);
 });
 
 afterEach(async (context) => {
-  if (context.task.result?.state === "fail") console.log(w?.lines.slice(-30).join(""));
+  h?.logIfFailed(context);
   // Hardhat does not mine what waits in its pool when automine comes back on: mine it first.
   await rpc("evm_mine");
   await rpc("evm_setAutomine", [true]);
@@ -137,11 +123,7 @@ afterEach(async (context) => {
 });
 
 afterAll(async () => {
-  await w?.stop();
-  await app?.close();
-  await sql?.end();
-  await chain?.stop();
-  await db?.drop();
+  await h?.stop();
 });
 
 describe("the relayer's key used elsewhere", () => {

@@ -3,79 +3,58 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { decodeReceipt, LOCAL_ACCOUNTS } from "@veritally/contracts";
 import type { FastifyInstance } from "fastify";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "../app.js";
 import type { Config } from "../config.js";
 import {
   adminHeaders,
   assertContiguous,
   recordedVotes,
-  startTestChain,
-  startTestDb,
+  startWorkerHarness,
   type TestChain,
-  type TestDb,
-  testConfig,
   testWorker,
   until,
+  type WorkerHarness,
 } from "../testing/setup.js";
 
+let h: WorkerHarness;
 let chain: TestChain;
-let db: TestDb;
 let app: FastifyInstance;
 let sql: pg.Pool;
 let key: string;
-let w: Awaited<ReturnType<typeof testWorker>>;
+let w: WorkerHarness["w"];
 let config: Config;
 
-const vote = (electionId: number | string, voterId: string, choice: number) =>
-  app.inject({
-    method: "POST",
-    url: `/v1/elections/${electionId}/votes`,
-    headers: { authorization: `Bearer ${key}` },
-    payload: { voterId, choice },
-  });
-const status = async (ref: string) => (await app.inject({ method: "GET", url: `/v1/votes/${ref}` })).json();
+const vote: WorkerHarness["vote"] = (...args) => h.vote(...args);
+const status: WorkerHarness["status"] = (ref) => h.status(ref);
 const mine = (n = 1) => chain.node.provider.send("hardhat_mine", [`0x${n.toString(16)}`]);
 
 beforeAll(async () => {
-  [chain, db] = await Promise.all([startTestChain(), startTestDb("relayer_worker")]);
-  config = testConfig(db, chain, {
-    MAX_BATCH: "100",
-    MAX_WAIT_MS: "200",
-    CONFIRMATIONS: "2",
-    STUCK_AFTER_MS: "600",
-    WEBHOOK_ALLOW_PRIVATE: "true",
-    WEBHOOK_RETRY_BASE_MS: "50",
+  h = await startWorkerHarness("relayer_worker", {
+    client: "worker tests",
+    env: () => ({
+      MAX_BATCH: "100",
+      MAX_WAIT_MS: "200",
+      CONFIRMATIONS: "2",
+      STUCK_AFTER_MS: "600",
+      WEBHOOK_ALLOW_PRIVATE: "true",
+      WEBHOOK_RETRY_BASE_MS: "50",
+    }),
+    // an Idempotency-Key answer older than IDEMPOTENCY_TTL_HOURS: the worker deletes it
+    beforeWorker: async (pool) => {
+      await pool.query(
+        `insert into idempotency_keys (client_id, key, request_hash, vote_id, response, created_at)
+         values (1, 'old-key', '\\x00', 0, '{}', now() - interval '25 hours')`,
+      );
+    },
   });
-  app = await buildApp({ config });
-  sql = new pg.Pool({ connectionString: db.url, max: 2 });
-  const created = await app.inject({
-    method: "POST",
-    url: "/v1/admin/clients",
-    headers: adminHeaders,
-    payload: { name: "worker tests" },
-  });
-  key = created.json().apiKey.key;
-  // an Idempotency-Key answer older than IDEMPOTENCY_TTL_HOURS: the worker deletes it
-  await sql.query(
-    `insert into idempotency_keys (client_id, key, request_hash, vote_id, response, created_at)
-     values (1, 'old-key', '\\x00', 0, '{}', now() - interval '25 hours')`,
-  );
-  w = await testWorker(config);
+  ({ chain, app, sql, key, w, config } = h);
 });
 
-afterEach((context) => {
-  // The worker's own log explains a failure better than a timeout does.
-  if (context.task.result?.state === "fail") console.log(w?.lines.slice(-30).join(""));
-});
+afterEach((context) => h?.logIfFailed(context));
 
 afterAll(async () => {
-  await w?.stop();
-  await app?.close();
-  await sql?.end();
-  await chain?.stop();
-  await db?.drop();
+  await h?.stop();
 });
 
 describe("worker", () => {
@@ -328,7 +307,8 @@ describe("worker", () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(second).toBeUndefined();
     await w.stop();
-    w = await starting;
+    // The harness stops the worker it holds at the end: this one from now on.
+    w = h.w = await starting;
     expect(w.lines.some((l) => l.includes("another worker holds this signing key's lock"))).toBe(true);
     expect(w.lines.some((l) => l.includes("worker started"))).toBe(true);
     // and it carries on where the first one stopped
