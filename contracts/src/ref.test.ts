@@ -104,4 +104,12 @@ describe("ref encoding", () => {
     expect(parseRef(encodeRef(ref))).toBe(ref);
     expect(newReceiptSecret()).toMatch(/^0x[0-9a-f]{64}$/);
   });
+
+  it("parseRef reads a human form that begins with 0X as the human form, not as hex", () => {
+    const ref = "0x1d650c7c99c0cd8456d1fbc23e1b814b";
+    expect(encodeRef(ref)).toBe("0XCM-67S6-E0SP-25DM-FVR8-Z1Q0-ABV");
+    expect(parseRef("0XCM-67S6-E0SP-25DM-FVR8-Z1Q0-ABV")).toBe(ref);
+    expect(parseRef("0xcm67s6e0sp25dmfvr8z1q0abv")).toBe(ref);
+    expect(() => parseRef("0x1234")).toThrow(/expected 0x and 32 hex digits/);
+  });
 });

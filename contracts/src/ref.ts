@@ -124,10 +124,13 @@ export function decodeReceipt(text: string): string {
   return toHex(decodeChecked("receipt", text, RECEIPT_BYTES));
 }
 
-/** Accepts a ref either as `0x…` hex or in its human form; returns hex. */
+/**
+ * Accepts a ref either as `0x…` hex or in its human form; returns hex. Hex is `0x` and hex digits
+ * only: a human form may begin with "0X" too (both are Crockford digits), one ref in 1,024.
+ */
 export function parseRef(input: string): string {
   const trimmed = input.trim();
-  if (/^0x/i.test(trimmed)) return toHex(hexToBytes("ref", trimmed.toLowerCase(), REF_BYTES));
+  if (/^0x[0-9a-f]*$/i.test(trimmed)) return toHex(hexToBytes("ref", trimmed.toLowerCase(), REF_BYTES));
   return decodeRef(trimmed);
 }
 
