@@ -53,7 +53,7 @@ describe("ref encoding", () => {
     expect(decodeRef("OOOO-OOOO-OOOO-OOOO-OOOO-OOOO-OLY")).toBe(`0x${"00".repeat(15)}01`);
   });
 
-  it("detects every single-character substitution and every adjacent swap", () => {
+  it("detects every single-character substitution and every adjacent swap but 0Z/Z0", () => {
     const text = encodeRef(newRef()).replaceAll("-", "");
     const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     for (let i = 0; i < text.length; i++) {
@@ -62,7 +62,9 @@ describe("ref encoding", () => {
         const typo = text.slice(0, i) + c + text.slice(i + 1);
         expect(() => decodeRef(typo), `substitution at ${i}`).toThrow(InvalidInputError);
       }
-      if (i + 1 < text.length && text[i] !== text[i + 1]) {
+      // Luhn mod 32's one blind spot, as 09/90 is Luhn mod 10's: 0 and Z (0 and 31) swapped.
+      const blindSpot = (text[i] === "0" && text[i + 1] === "Z") || (text[i] === "Z" && text[i + 1] === "0");
+      if (i + 1 < text.length && text[i] !== text[i + 1] && !blindSpot) {
         const swapped = text.slice(0, i) + text[i + 1] + text[i] + text.slice(i + 2);
         expect(() => decodeRef(swapped), `swap at ${i}`).toThrow(InvalidInputError);
       }

@@ -3,7 +3,8 @@
  *
  * Crockford's base32 (no I, L, O, U; case-insensitive; I/L read as 1 and O as 0) with one check
  * character computed by the Luhn mod 32 algorithm, which catches every single-character error
- * and every swap of two adjacent characters. Groups of four separated by hyphens; hyphens and
+ * and every swap of two adjacent characters but one: "0Z" read as "Z0" or back (the first and last
+ * digits, as Luhn mod 10 misses 09/90). Groups of four separated by hyphens; hyphens and
  * spaces are ignored when reading.
  */
 import { InvalidInputError } from "./errors.js";
