@@ -1,5 +1,5 @@
 /** The browser-side check, with the shared test vectors every part uses. */
-import { InvalidInputError } from "@veritally/contracts";
+import { encodeReceipt, InvalidInputError } from "@veritally/contracts";
 import { voteHashVectors } from "@veritally/contracts/vectors";
 import { describe, expect, it } from "vitest";
 import { type PublicVote, readReceipt, readRef, verifyAny, verifyVote } from "./verify.js";
@@ -69,6 +69,14 @@ describe("verifying a receipt", () => {
     expect(() => readReceipt(typo)).toThrow(InvalidInputError);
     expect(() => readReceipt(typo)).toThrow(/receipt/);
     expect(() => readRef("0x1234")).toThrow(/ref/);
+  });
+
+  it("reads a receipt whose human form begins with 0X as the human form, and hex as hex", () => {
+    const secret = `0x74${"00".repeat(31)}`;
+    expect(encodeReceipt(secret).startsWith("0X00-")).toBe(true);
+    expect(readReceipt(encodeReceipt(secret))).toBe(secret);
+    expect(readReceipt(secret.toUpperCase().replace("0X", "0x"))).toBe(secret);
+    expect(() => readReceipt("0x1234")).toThrow(/expected 0x and 64 hex digits/);
   });
 
   it("picks the matching record when a ref was recorded more than once", () => {

@@ -37,10 +37,13 @@ export function readRef(text: string): string {
   return parseRef(text);
 }
 
-/** Reads the receipt as typed (human form, or 0x and 64 hex digits). */
+/**
+ * Reads the receipt as typed (human form, or 0x and 64 hex digits). Hex is `0x` and hex digits
+ * only: a human form may begin with "0X" too (both are Crockford digits), as parseRef says.
+ */
 export function readReceipt(text: string): string {
   const trimmed = text.trim();
-  if (/^0x/i.test(trimmed)) {
+  if (/^0x[0-9a-f]*$/i.test(trimmed)) {
     if (!/^0x[0-9a-fA-F]{64}$/.test(trimmed)) throw new InvalidInputError("receipt", "expected 0x and 64 hex digits");
     return trimmed.toLowerCase();
   }
