@@ -96,6 +96,8 @@ export interface Submitter {
   /** eth_call of a transaction from the signer; null when it would succeed. */
   simulate(data: string): Promise<RevertMeaning | null>;
   broadcastCount(): number;
+  /** Stuck transactions whose replacement the fee cap refused, as of the last track(). */
+  heldByFeeCap(): number;
 }
 
 /** Gas for recordVoteBatch: measured 35,491 + 3,926 per vote (bench:gas), with a margin. */
@@ -109,6 +111,7 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
   const lastKnownCheck = new Map<string, number>();
   const checkedAtHead = new Map<string, number>();
   const heldByCap = new Set<string>();
+  let heldThisTrack = 0;
   let broadcasts = 0;
 
   async function broadcast(raw: Buffer): Promise<BroadcastOutcome> {
@@ -298,6 +301,7 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
     if (!bumped) {
       // Shown as the vote's `waiting` while it stays submitted; said once per transaction.
       await db.query("update batches set waiting_reason = 'fee_cap' where tx_id = $1", [tx.id]);
+      heldThisTrack++;
       if (!heldByCap.has(tx.id)) {
         heldByCap.add(tx.id);
         deps.log("warn", "stuck transaction not replaced: the fee cap", {
@@ -488,6 +492,7 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
     },
 
     async track(head) {
+      heldThisTrack = 0;
       const { rows: txs } = await db.query<TxRow>(
         `select id, nonce, kind, election_id, status, data, gas_limit, block_number, block_hash, receipt_status,
                 mined_attempt_id, revert_reason
@@ -526,6 +531,7 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
     },
 
     broadcastCount: () => broadcasts,
+    heldByFeeCap: () => heldThisTrack,
   };
 }
 

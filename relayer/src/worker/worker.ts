@@ -322,6 +322,8 @@ export function createWorker(deps: WorkerDeps): Worker {
     try {
       head = Number(BigInt(await chain.rpc.call<string>("eth_blockNumber")));
       await submitter.track(head);
+      // A stuck transaction the cap keeps from being replaced waits for fees as much as an unsent batch.
+      if (submitter.heldByFeeCap() > 0) waiting = "fee_cap";
       await confirmRecovered(head);
       await reconciler.reconcileDue();
       await sendElectionOps();
