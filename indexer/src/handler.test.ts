@@ -14,8 +14,10 @@ import { DataSource } from "typeorm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test-helpers/postgres.js";
 import { applyMigrations, dataSourceOptions } from "./db.js";
+import { DEFERRED_INDEXES } from "./deferred-indexes.js";
 import { createBatchHandler } from "./main.js";
 import { verifyDerived } from "./recompute.js";
+import { waitFor } from "./testing.js";
 
 const CONTRACT = "0x00000000000000000000000000000000000000c0";
 let db: TestDatabase;
@@ -290,6 +292,41 @@ describe("integrity from events alone", () => {
     await handle(block(22, [[...more, batch(8, 71, 60)]]));
     expect(await rows("select total_votes from election where id = '8'")).toEqual([{ total_votes: 122 }]);
     expect(await verifyDerived(client)).toEqual({ ok: true, differences: [] });
+  });
+
+  test("at the head the vote table's lookup indexes are built beside the batch, which does not wait for them", async () => {
+    const names = DEFERRED_INDEXES.map((index) => index.name);
+    const present = async () =>
+      (await rows("select indexname from pg_indexes where tablename = 'vote'"))
+        .map((r) => r.indexname as string)
+        .filter((name) => names.includes(name));
+    for (const name of names) await client.query(`drop index if exists "${name}"`);
+    // One connection in the pool, held by the batch's transaction: a build can only start after
+    // the batch commits, so a handler that waited for it would wait for ever.
+    const single = new DataSource(dataSourceOptions(db.url, { extra: { max: 1 } }));
+    await single.initialize();
+    try {
+      const blocks = [block(23, [[vote(8, 131, 0, 431), batch(8, 131, 1)]])];
+      chain.push(...blocks);
+      const batchDone = single.transaction("READ COMMITTED", (em) =>
+        newHandler()({
+          _chain: fakeChain as never,
+          log: log as never,
+          store: new Store(() => em),
+          blocks: blocks as never,
+          isHead: true,
+        }),
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const stuck = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("the batch waited for the build of the lookup indexes")), 10_000);
+      });
+      await Promise.race([batchDone, stuck]).finally(() => clearTimeout(timer));
+      expect(await rows("select total_votes from election where id = '8'")).toEqual([{ total_votes: 123 }]);
+      await waitFor("the lookup indexes", async () => (await present()).length === names.length);
+    } finally {
+      await single.destroy();
+    }
   });
 
   test("a vote without its BatchRecorded, and an undecodable log, stop the handler with the reason", async () => {

@@ -201,34 +201,45 @@ export function createBatchHandler(options: HandlerOptions) {
   const contract = options.contractAddress.toLowerCase();
   const seen = createSeenValues();
   const lastCheck = { at: Number.NEGATIVE_INFINITY, chainHead: 0 };
-  // At the head: the vote table's lookup indexes, each on a connection of its own, side by side, and
-  // committed at once (before this batch writes votes: its transaction would hold the table's
-  // lock a build waits for).
-  let indexesBuilt = false;
-  const buildIndexesAtHead = async (ctx: Context) => {
-    if (indexesBuilt || !ctx.isHead) return;
+  // At the head: the vote table's lookup indexes, each on a connection of its own, side by side.
+  // Not awaited: this batch's work goes on beside the builds, and its writes to vote (or the next
+  // batch's) wait for the builds' lock. The handler never waits for a build while its transaction
+  // holds the table, so the two cannot deadlock; a build that fails is tried again at the next
+  // batch at the head.
+  let indexes: "missing" | "building" | "built" = "missing";
+  const buildIndexesAtHead = (ctx: Context): void => {
+    if (indexes !== "missing" || !ctx.isHead) return;
+    indexes = "building";
     const started = performance.now();
-    const em = entityManager(ctx.store);
-    const built = await buildDeferredIndexes(
-      (sql, parameters) => em.query(sql, parameters),
-      async (sql) => {
-        const runner = em.connection.createQueryRunner();
-        try {
-          await runner.query(sql);
-        } finally {
-          await runner.release();
+    const connection = entityManager(ctx.store).connection;
+    const log = ctx.log;
+    const run = async (sql: string, parameters?: unknown[]) => {
+      const runner = connection.createQueryRunner();
+      try {
+        return await runner.query(sql, parameters);
+      } finally {
+        await runner.release();
+      }
+    };
+    buildDeferredIndexes(run, run).then(
+      (built) => {
+        indexes = "built";
+        if (built.length) {
+          log.info(
+            `at the chain head: built the vote table's lookup indexes (${built.length}) in ${Math.round(performance.now() - started)} ms`,
+          );
         }
       },
+      (error: Error) => {
+        indexes = "missing";
+        log.warn(`building the vote table's lookup indexes failed (tried again at the next batch): ${error.message}`);
+      },
     );
-    if (built.length) {
-      ctx.log.info(
-        `at the chain head: built the vote table's lookup indexes (${built.length}) in ${Math.round(performance.now() - started)} ms`,
-      );
-    }
-    indexesBuilt = true;
   };
 
   return async function handleBatch(ctx: Context): Promise<void> {
+    // First, so that the builds run beside this batch's work.
+    buildIndexesAtHead(ctx);
     const store = ctx.store;
     const items: Item[] = [];
     for (const block of ctx.blocks) {
@@ -300,7 +311,6 @@ export function createBatchHandler(options: HandlerOptions) {
 
     if (items.length === 0) {
       await chainCheck;
-      await buildIndexesAtHead(ctx);
       const status = statusWrite();
       if (status) await store.upsert(status);
       return;
@@ -479,7 +489,6 @@ export function createBatchHandler(options: HandlerOptions) {
     };
 
     // In final blocks each transaction's votes go to Postgres as soon as their batch is known (vote-copy.ts).
-    await buildIndexesAtHead(ctx);
     const voteStream = await openVoteStream(store, voteCount);
     let atBlock: Block | undefined;
     let at = new Date(0);
