@@ -11,8 +11,9 @@
  * - its metrics server should bind one interface and be started once across restarts;
  * - final blocks that have already arrived are handed to the handler together (mergeReadyBatches).
  * The internals used (getBatchRequests, getHotDataSource, getChain, getChainRpcClient,
- * getPrometheusServer, getLogger; the data source's `rpc` and `polling`) exist in 1.27.3, which
- * package.json pins; runner.test.ts fails if they change.
+ * getPrometheusServer, getLogger; the data source's `rpc`, `polling` and `getFinalizedBlocks`)
+ * exist in 1.27.3, which package.json pins; processorInternals() refuses to start, naming the
+ * method, if the first ones change, and the indexer's tests run through all of them.
  */
 import { createLogger, type Logger } from "@subsquid/logger";
 import type { RpcClient } from "@subsquid/rpc-client";
