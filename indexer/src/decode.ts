@@ -14,6 +14,10 @@ const ZERO_48 = "0".repeat(48);
 const ZERO_60 = "0".repeat(60);
 const ZERO_32 = "0".repeat(32);
 
+// A batch's votes share their election: its id is parsed once per run of equal topics.
+let lastElectionTopic = "";
+let lastElectionId = 0n;
+
 export function decodeVoteRecorded(log: { topics: string[]; data: string }): VoteRecordedArgs {
   const { data, topics } = log;
   const [topic0, electionTopic, refTopic] = topics;
@@ -27,8 +31,12 @@ export function decodeVoteRecorded(log: { topics: string[]; data: string }): Vot
     data.startsWith(ZERO_60, 66) &&
     refTopic.endsWith(ZERO_32)
   ) {
+    if (electionTopic !== lastElectionTopic) {
+      lastElectionId = BigInt(electionTopic);
+      lastElectionTopic = electionTopic;
+    }
     return {
-      electionId: BigInt(electionTopic),
+      electionId: lastElectionId,
       seq: BigInt(`0x${data.slice(50, 66)}`),
       ref: refTopic.slice(0, 34).toLowerCase(),
       choice: Number.parseInt(data.slice(126, 130), 16),

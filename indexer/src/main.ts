@@ -38,7 +38,7 @@ import {
 import type { Block, Context, Log } from "./processor.js";
 import { ChainMismatchError } from "./reorg.js";
 import { createSeenValues } from "./seen.js";
-import { insertVotes, openVoteStream } from "./vote-copy.js";
+import { inHotBlock, insertVotes, openVoteStream } from "./vote-copy.js";
 
 export interface HandlerOptions {
   chainId: number;
@@ -311,7 +311,7 @@ export function createBatchHandler(options: HandlerOptions) {
 
     if (items.length === 0) {
       await chainCheck;
-      const status = statusWrite();
+      const status = ctx.isHead || !inHotBlock(store) ? statusWrite() : undefined;
       if (status) await store.upsert(status);
       return;
     }
@@ -763,7 +763,8 @@ export function createBatchHandler(options: HandlerOptions) {
     // The chain check's answer, last: a mismatch throws, and the batch's transaction (all of the
     // above) rolls back. Awaited here, the node's answer arrives while the writes run.
     await chainCheck;
-    const status = statusWrite();
+    // Hot blocks come one per call, all in one transaction: the status once, with the last.
+    const status = ctx.isHead || !inHotBlock(store) ? statusWrite() : undefined;
     if (status) await store.upsert(status);
   };
 }

@@ -39,9 +39,10 @@ export function copyText(value: string | number | boolean | null): string {
 
 /** The rows of `votes` in COPY's text format, each line ending in a newline. */
 function voteLines(votes: readonly Vote[]): string {
-  // Hex strings, decimal numbers and ISO times cannot hold COPY's special characters; the rest
-  // (ids, hashes) is escaped anyway. Values shared by consecutive votes (block, transaction,
-  // election, batch) are formatted once.
+  // Hex strings, decimal numbers and ISO times cannot hold COPY's special characters: a vote's id
+  // (election id and seq, decimal, joined by "-"), ref and vote hash (lowercase hex from
+  // decode.ts) go in as they are; the values shared by consecutive votes (block, transaction,
+  // election, batch) are escaped anyway, and formatted once.
   const once = <T>(format: (value: T) => string) => {
     let last: T | undefined;
     let text = "";
@@ -60,9 +61,14 @@ function voteLines(votes: readonly Vote[]): string {
   const batchId = once(copyText);
   let text = "";
   for (const v of votes) {
-    text += `${copyText(v.id)}\t${v.seq}\t${copyText(v.ref)}\t${v.choice}\t${copyText(v.voteHash)}\t${v.blockNumber}\t${blockHash(v.blockHash)}\t${iso(v.timestamp)}\t${txHash(v.txHash)}\t${v.logIndex}\t${v.inGracePeriod}\t${electionId(v.election.id)}\t${batchId(v.batch.id)}\n`;
+    text += `${v.id}\t${v.seq}\t${v.ref}\t${v.choice}\t${v.voteHash}\t${v.blockNumber}\t${blockHash(v.blockHash)}\t${iso(v.timestamp)}\t${txHash(v.txHash)}\t${v.logIndex}\t${v.inGracePeriod}\t${electionId(v.election.id)}\t${batchId(v.batch.id)}\n`;
   }
   return text;
+}
+
+/** Whether this batch is a hot block's (typeorm-store then tracks its changes, to roll them back). */
+export function inHotBlock(store: Store): boolean {
+  return changeTracker(store) !== undefined;
 }
 
 /** Votes of hot blocks, or too few to stream: at the end of the batch, at once. */
