@@ -9,7 +9,8 @@
  * - over HTTP the processor polls only the head's height, so a replacement chain of equal height
  *   is not noticed until the chain grows; here the head's hash is polled too (pollHeads);
  * - its metrics server should bind one interface and be started once across restarts;
- * - final blocks that have already arrived are handed to the handler together (mergeReadyBatches).
+ * - final blocks that have already arrived are handed to the handler together (mergeReadyBatches);
+ * - receipts and logs are validated once, by the mapping, not also on arrival (validate-once.ts).
  * The internals used (getBatchRequests, getHotDataSource, getChain, getChainRpcClient,
  * getPrometheusServer, getLogger; the data source's `rpc`, `polling` and `getFinalizedBlocks`)
  * exist in 1.27.3, which package.json pins; processorInternals() refuses to start, naming the
@@ -33,6 +34,7 @@ import {
   recordHalt,
   rollbackTo,
 } from "./reorg.js";
+import { validateMappedResultsOnce } from "./validate-once.js";
 
 interface Head {
   height: number;
@@ -246,6 +248,7 @@ export async function runIndexer(
     const processor = createProcessor(config);
     const internals = processorInternals(processor);
     const rpc = internals.getChainRpcClient();
+    validateMappedResultsOnce(rpc);
     rpcClient = rpc;
     const source = internals.getHotDataSource();
     const signal = options.signal;

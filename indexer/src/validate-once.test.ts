@@ -1,0 +1,158 @@
+/**
+ * Receipts are validated once, by the mapping: a malformed value the indexer reads still stops it
+ * (nothing of that block is kept), and a malformed field it never reads no longer does. The node
+ * is the real one, behind an HTTP proxy that rewrites its receipts.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { RpcClient } from "@subsquid/rpc-client";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../test-helpers/postgres.js";
+import {
+  indexerEnv,
+  makeVotes,
+  openElection,
+  recordBatch,
+  startInProcessIndexer,
+  startTestChain,
+  type TestChain,
+  waitFor,
+} from "./testing.js";
+import { MAPPED_METHODS, validateMappedResultsOnce } from "./validate-once.js";
+
+describe("validateMappedResultsOnce", () => {
+  test("drops the client's check for receipts and logs only, and for batches of nothing else", async () => {
+    const seen: { method: string; checked: boolean }[] = [];
+    const client = {
+      async call(method: string, _params?: unknown[], options?: { validateResult?: unknown }) {
+        seen.push({ method, checked: options?.validateResult !== undefined });
+      },
+      async batchCall(batch: { method: string }[], options?: { validateResult?: unknown }) {
+        seen.push({ method: batch.map((b) => b.method).join("+"), checked: options?.validateResult !== undefined });
+        return [];
+      },
+    };
+    validateMappedResultsOnce(client as unknown as RpcClient);
+    const validateResult = () => {};
+    for (const method of [...MAPPED_METHODS, "eth_getBlockByNumber", "eth_blockNumber"]) {
+      await client.call(method, [], { validateResult });
+    }
+    await client.batchCall([{ method: "eth_getTransactionReceipt" }, { method: "eth_getTransactionReceipt" }], {
+      validateResult,
+    });
+    await client.batchCall([{ method: "eth_getTransactionReceipt" }, { method: "eth_getBlockByNumber" }], {
+      validateResult,
+    });
+    expect(seen).toEqual([
+      { method: "eth_getTransactionReceipt", checked: false },
+      { method: "eth_getBlockReceipts", checked: false },
+      { method: "eth_getLogs", checked: false },
+      { method: "eth_getBlockByNumber", checked: true },
+      { method: "eth_blockNumber", checked: true },
+      { method: "eth_getTransactionReceipt+eth_getTransactionReceipt", checked: false },
+      { method: "eth_getTransactionReceipt+eth_getBlockByNumber", checked: true },
+    ]);
+  });
+});
+
+type Receipt = { logs: { data: string; blockNumber: string }[] };
+type Rewrite = (receipt: Receipt) => void;
+
+/** An HTTP JSON-RPC proxy to `target` that passes every receipt through `rewrite`. */
+async function startRewritingProxy(target: string, rewrite: () => Rewrite | undefined) {
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const upstream = await fetch(target, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: Buffer.concat(chunks),
+    });
+    const body = (await upstream.json()) as unknown;
+    const change = rewrite();
+    for (const answer of Array.isArray(body) ? body : [body]) {
+      const result = (answer as { result?: unknown }).result as Receipt | null | undefined;
+      if (change && result && typeof result === "object" && "logs" in result && "transactionHash" in result) {
+        change(result);
+      }
+    }
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+let chain: TestChain;
+const databases: TestDatabase[] = [];
+let rewrite: Rewrite | undefined;
+let proxy: Awaited<ReturnType<typeof startRewritingProxy>>;
+
+beforeAll(async () => {
+  chain = await startTestChain();
+  proxy = await startRewritingProxy(chain.node.rpcUrl, () => rewrite);
+  await openElection(chain, { electionId: 1, choices: ["A", "B"] });
+  await recordBatch(
+    chain,
+    1,
+    makeVotes(0n, 5, (i) => i % 2),
+    { wait: true },
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await proxy?.close();
+  await chain?.stop();
+  await Promise.all(databases.map((d) => d.drop()));
+});
+
+async function votesIn(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return Number((await client.query("select count(*) as n from vote").catch(() => ({ rows: [{ n: 0 }] }))).rows[0].n);
+  } finally {
+    await client.end();
+  }
+}
+
+describe("receipts from the node, validated by the mapping", () => {
+  test("a malformed log the indexer reads stops it, and nothing of it is kept", async () => {
+    rewrite = (receipt) => {
+      for (const log of receipt.logs) log.data = "0xnot-hex";
+    };
+    const db = await createTestDatabase("validate_bad");
+    databases.push(db);
+    const indexer = await startInProcessIndexer(indexerEnv(chain, db.url, { RPC_URL: proxy.url }));
+    try {
+      await waitFor("the processor to refuse the receipt", async () =>
+        indexer.lines.some((line) => /processor stopped/.test(line) && /data/.test(line)),
+      );
+      expect(await votesIn(db.url)).toBe(0);
+    } finally {
+      await indexer.stop();
+      rewrite = undefined;
+    }
+  }, 60_000);
+
+  test("a malformed field the indexer never reads does not stop it", async () => {
+    // Each log's block number: the client's own check refused it; the mapping does not read it.
+    rewrite = (receipt) => {
+      for (const log of receipt.logs) log.blockNumber = "not a quantity";
+    };
+    const db = await createTestDatabase("validate_unread");
+    databases.push(db);
+    const indexer = await startInProcessIndexer(indexerEnv(chain, db.url, { RPC_URL: proxy.url }));
+    try {
+      await waitFor("the votes", async () => (await votesIn(db.url)) === 5);
+      expect(indexer.lines.filter((line) => /processor stopped/.test(line))).toEqual([]);
+    } finally {
+      await indexer.stop();
+      rewrite = undefined;
+    }
+  }, 60_000);
+});
