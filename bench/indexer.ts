@@ -9,7 +9,7 @@
  *   the processor asks), decoded with the same ABI decoder, written with one COPY;
  * - the same full sync without receipt fields (INDEX_GAS=false), to price the gas columns;
  * - live lag: a batch mined → its rows visible in the database, p50/p95 over 40 batches.
- * Baseline and syncs run in rounds (ROUNDS, 3), back to back; the figures are the rounds' medians
+ * Baseline and syncs run in rounds (ROUNDS, 5), back to back; the figures are the rounds' medians
  * (the ratio: the median of each round's ratio), and each round is in "rounds".
  * Writes bench/results/indexer.json: {events, syncSeconds, eventsPerSec, baseline: {eventsPerSec},
  * ratio, liveLag: {p50Ms, p95Ms}, rounds} for the default configuration, and prints both variants.
@@ -45,7 +45,7 @@ const VOTES = Number(process.env.VOTES ?? 100_000);
 const BATCH = 500;
 const LIVE_SAMPLES = 40;
 /** Rounds of baseline and syncs: this machine's speed drifts by ±20% from minute to minute. */
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "results");
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -265,7 +265,10 @@ try {
   console.log(`  seeded in ${((performance.now() - seedStart) / 1000).toFixed(1)} s; chain height ${head}`);
 
   // Each round: the baseline, then the sync without and with receipt fields, back to back, so that
-  // each ratio compares runs made under the same conditions. The figures are the rounds' medians.
+  // each ratio compares runs made under the same conditions. The two syncs swap places from one
+  // round to the next (the last round ends with the default one, whose indexer stays for the live
+  // lag), and each run's database goes as soon as it has been counted, so that no run shares the
+  // machine with the one before's leftovers. The figures are the rounds' medians.
   const rounds: { baseline: number; sync: SyncResult; noGas: number; ratio: number; noGasRatio: number }[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const baseDb = await createTestDatabase("bench_baseline");
@@ -274,29 +277,29 @@ try {
     const baseStart = performance.now();
     const baseEvents = await baseline(chain, baseDb, chain.deployment.deploymentBlock, head);
     const baselineRate = baseEvents / ((performance.now() - baseStart) / 1000);
+    await baseDb.drop();
 
-    const noGasDb = await createTestDatabase("bench_nogas");
-    databases.push(noGasDb);
-    await checkpoint(noGasDb.url);
-    const noGas = await fullSync(chain, noGasDb, { INDEX_GAS: "false" });
-    children.push(noGas.indexer);
-    clients.push(noGas.client);
-    await noGas.indexer.stop();
+    const timedSync = async (name: string, env: Record<string, string>, keep: boolean): Promise<SyncResult> => {
+      const db = await createTestDatabase(name);
+      databases.push(db);
+      await checkpoint(db.url);
+      const result = await fullSync(chain, db, env);
+      children.push(result.indexer);
+      clients.push(result.client);
+      if (!keep) {
+        await result.indexer.stop();
+        await result.client.end();
+        await db.drop();
+      }
+      return result;
+    };
+    const last = round === ROUNDS;
+    const gasFirst = !last && round % 2 === 0;
+    let sync = gasFirst ? await timedSync("bench_sync", {}, false) : undefined;
+    const noGas = await timedSync("bench_nogas", { INDEX_GAS: "false" }, false);
+    sync ??= await timedSync("bench_sync", {}, last);
     const noGasRate = noGas.events / noGas.seconds;
-
-    const db = await createTestDatabase("bench_sync");
-    databases.push(db);
-    await checkpoint(db.url);
-    const sync = await fullSync(chain, db, {});
-    children.push(sync.indexer);
-    clients.push(sync.client);
     const rate = sync.events / sync.seconds;
-    if (round < ROUNDS) {
-      // Only the last round's indexer stays (for the live lag); the others' databases go now.
-      await sync.indexer.stop();
-      await Promise.all([noGas.client.end(), sync.client.end()]);
-      await Promise.all([baseDb.drop(), noGasDb.drop(), db.drop()]);
-    }
     rounds.push({
       baseline: baselineRate,
       sync,
