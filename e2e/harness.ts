@@ -16,7 +16,7 @@ import { expect } from "vitest";
 import { castVote, registerClients, type SimulatedClient } from "../scripts/lib/simulator.js";
 import { repoRoot, type Stack, type StackOptions, startStack } from "../scripts/lib/stack.js";
 import { waitUntil } from "../scripts/lib/supervisor.js";
-import { ensurePostgres } from "../test-helpers/postgres.js";
+import { dropDatabase, ensurePostgres } from "../test-helpers/postgres.js";
 
 export interface TestStack extends Stack {
   clients: SimulatedClient[];
@@ -36,9 +36,10 @@ export async function startTestStack(
   await chmod(dataDir, 0o755); // an embedded Postgres runs as its own user when we are root
   const suffix = `${label.replace(/[^a-z0-9]/g, "_")}_${Math.random().toString(36).slice(2, 8)}`;
   const log: string[] = [];
+  const databaseNames = { relayer: `vt_e2e_relayer_${suffix}`, indexer: `vt_e2e_indexer_${suffix}` };
   const stack = await startStack({
     dataDir,
-    databaseNames: { relayer: `vt_e2e_relayer_${suffix}`, indexer: `vt_e2e_indexer_${suffix}` },
+    databaseNames,
     ports: { chain: await freePort(), relayer: await freePort(), graphql: await freePort(), portal: await freePort() },
     blockMs: overrides.blockMs ?? 1000,
     relayerEnv: { LOG_LEVEL: "warn", MAX_WAIT_MS: "300", ...overrides.relayerEnv },
@@ -62,6 +63,10 @@ export async function startTestStack(
       provider.destroy();
       await stack.stop();
       await rm(dataDir, { recursive: true, force: true });
+      // On the shared server the databases would outlive the test (an embedded one went with dataDir).
+      if (!overrides.embeddedPostgres) {
+        await Promise.all(Object.values(databaseNames).map((name) => dropDatabase(name)));
+      }
     },
   };
 }
