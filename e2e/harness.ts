@@ -14,9 +14,9 @@ import { Interface, JsonRpcProvider, NonceManager, Wallet } from "ethers";
 import pg from "pg";
 import { expect } from "vitest";
 import { castVote, registerClients, type SimulatedClient } from "../scripts/lib/simulator.js";
-import { repoRoot, type Stack, type StackOptions, startStack } from "../scripts/lib/stack.js";
+import { dropDatabase, repoRoot, type Stack, type StackOptions, startStack } from "../scripts/lib/stack.js";
 import { waitUntil } from "../scripts/lib/supervisor.js";
-import { dropDatabase, ensurePostgres } from "../test-helpers/postgres.js";
+import { ensurePostgres } from "../test-helpers/postgres.js";
 
 export interface TestStack extends Stack {
   clients: SimulatedClient[];
@@ -63,9 +63,9 @@ export async function startTestStack(
       provider.destroy();
       await stack.stop();
       await rm(dataDir, { recursive: true, force: true });
-      // On the shared server the databases would outlive the test (an embedded one went with dataDir).
-      if (!overrides.embeddedPostgres) {
-        await Promise.all(Object.values(databaseNames).map((name) => dropDatabase(name)));
+      // On a shared server the databases would outlive the test (an embedded one went with dataDir).
+      if (stack.postgres.kind !== "embedded") {
+        await Promise.all(Object.values(databaseNames).map((name) => dropDatabase(stack.postgres.serverUrl, name)));
       }
     },
   };

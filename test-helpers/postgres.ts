@@ -43,17 +43,6 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Drops a database of the admin server, if it is there (and whoever is still connected). */
-export async function dropDatabase(name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
-  } finally {
-    await client.end();
-  }
-}
-
 export async function createTestDatabase(label: string): Promise<TestDatabase> {
   await ensurePostgres();
   const name = `vt_test_${label.replace(/[^a-z0-9_]/gi, "_").toLowerCase()}_${randomBytes(4).toString("hex")}`;

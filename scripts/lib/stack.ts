@@ -70,7 +70,8 @@ async function secretFile(dir: string, name: string, bytes: number): Promise<str
   return file;
 }
 
-async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+/** Drops a database of the server (and whoever is still connected to it), if it is there. */
+export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
