@@ -12,6 +12,7 @@ import pg from "pg";
 import { createTestDatabase, type TestDatabase } from "../../../test-helpers/postgres.js";
 import { type Config, loadConfig } from "../config.js";
 import { migrate } from "../db/migrate.js";
+import type { RelayerStats } from "../services/stats.js";
 
 export const ADMIN_KEY = "test-admin-key-0123456789abcdef";
 export const VOTER_SECRET = "test-voter-secret-0123456789abcdef0123456789";
@@ -288,6 +289,8 @@ export interface WorkerHarness {
   vote(electionId: number | string, voterId: string, choice?: number): Promise<LightMyRequestResponse>;
   /** GET /v1/votes/{ref}, parsed. */
   status(ref: string): Promise<Record<string, unknown> & { status: string }>;
+  /** GET /v1/admin/stats, parsed. */
+  stats(): Promise<RelayerStats>;
   /** Prints the worker's last log lines (call it when a test failed: they explain more than a timeout). */
   logIfFailed(context: { task: { result?: { state?: string } } }): void;
   stop(): Promise<void>;
@@ -336,6 +339,7 @@ export async function startWorkerHarness(
         payload: { voterId, choice },
       }),
     status: async (ref) => (await app.inject({ method: "GET", url: `/v1/votes/${ref}` })).json(),
+    stats: async () => (await app.inject({ method: "GET", url: "/v1/admin/stats", headers: adminHeaders })).json(),
     logIfFailed(context) {
       if (context.task.result?.state === "fail") console.log(harness.w.lines.slice(-30).join(""));
     },

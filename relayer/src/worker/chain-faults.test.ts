@@ -9,7 +9,6 @@ import type pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTcpProxy, type TcpProxy } from "../../../scripts/lib/tcp-proxy.js";
 import {
-  adminHeaders,
   assertContiguous,
   recordedVotes,
   startWorkerHarness,
@@ -29,7 +28,7 @@ let proxyB: TcpProxy;
 const rpc = (method: string, params: unknown[] = []) => chain.node.provider.send(method, params);
 const vote: WorkerHarness["vote"] = (...args) => h.vote(...args);
 const status: WorkerHarness["status"] = (ref) => h.status(ref);
-const stats = async () => (await app.inject({ method: "GET", url: "/v1/admin/stats", headers: adminHeaders })).json();
+const stats: WorkerHarness["stats"] = () => h.stats();
 const gwei = (n: number) => `0x${parseUnits(String(n), "gwei").toString(16)}`;
 
 beforeAll(async () => {

@@ -276,7 +276,7 @@ describe("fees and reverts", () => {
       what: "the replacement held by the cap",
     });
     expect(await status(accepted.ref)).toMatchObject({ status: "submitted", txHash: ours.hashes[0] });
-    const stats = (await app.inject({ method: "GET", url: "/v1/admin/stats", headers: adminHeaders })).json();
+    const stats = await h.stats();
     expect(stats.fees.waitingReason, "the operator's stats say what the transaction waits for").toBe("fee_cap");
     expect((await txsOf(3))[0]?.hashes).toEqual(ours.hashes);
     expect(log().filter((l) => l.msg === "stuck transaction not replaced: the fee cap")).toHaveLength(1);

@@ -291,7 +291,7 @@ describe("worker", () => {
       const { rows } = await sql.query("select attempts, state from webhook_deliveries order by id");
       expect(rows.every((r) => r.state === "delivered")).toBe(true);
       expect(rows.reduce((n, r) => n + r.attempts, 0)).toBe(received.length + 2);
-      const stats = (await app.inject({ method: "GET", url: "/v1/admin/stats", headers: adminHeaders })).json();
+      const stats = await h.stats();
       expect(stats.failures.votes).toContainEqual({ reason: "recording_ended", count: 1 });
     } finally {
       server.close();
