@@ -26,13 +26,11 @@ export const DEFERRED_INDEXES: readonly DeferredIndex[] = [
 type Query = (sql: string, parameters?: unknown[]) => Promise<{ indexname: string }[]>;
 
 /**
- * Builds those of the deferred indexes that are missing, side by side; returns the names built.
- * `build` runs one CREATE INDEX (by default through `query`, one after the other).
+ * Builds those of the deferred indexes that are missing; returns the names built. The CREATE
+ * INDEX statements are issued together: side by side if `query` gives each its own connection,
+ * one after the other on a single one.
  */
-export async function buildDeferredIndexes(
-  query: Query,
-  build: (sql: string) => Promise<unknown> = (sql) => query(sql),
-): Promise<string[]> {
+export async function buildDeferredIndexes(query: Query): Promise<string[]> {
   const present = new Set(
     (
       await query("select indexname from pg_indexes where schemaname = current_schema() and indexname = any($1)", [
@@ -42,7 +40,7 @@ export async function buildDeferredIndexes(
   );
   const missing = DEFERRED_INDEXES.filter((index) => !present.has(index.name));
   await Promise.all(
-    missing.map((index) => build(`create index if not exists "${index.name}" on "${index.table}" ("${index.column}")`)),
+    missing.map((index) => query(`create index if not exists "${index.name}" on "${index.table}" ("${index.column}")`)),
   );
   return missing.map((index) => index.name);
 }

@@ -213,6 +213,7 @@ export function createBatchHandler(options: HandlerOptions) {
     const started = performance.now();
     const connection = entityManager(ctx.store).connection;
     const log = ctx.log;
+    // Each query on a pooled connection of its own, so that the builds run side by side.
     const run = async (sql: string, parameters?: unknown[]) => {
       const runner = connection.createQueryRunner();
       try {
@@ -221,7 +222,7 @@ export function createBatchHandler(options: HandlerOptions) {
         await runner.release();
       }
     };
-    buildDeferredIndexes(run, run).then(
+    buildDeferredIndexes(run).then(
       (built) => {
         indexes = "built";
         if (built.length) {
@@ -288,6 +289,8 @@ export function createBatchHandler(options: HandlerOptions) {
       chainCheck.catch(() => {});
     }
     const statusWrite = (): IndexerStatus | undefined => {
+      // Hot blocks come one per call, all in one transaction: the status once, with the last.
+      if (!ctx.isHead && inHotBlock(store)) return undefined;
       const chainHead = Math.max(lastCheck.chainHead, lastBlock?.height ?? 0);
       return (
         lastBlock &&
@@ -311,7 +314,7 @@ export function createBatchHandler(options: HandlerOptions) {
 
     if (items.length === 0) {
       await chainCheck;
-      const status = ctx.isHead || !inHotBlock(store) ? statusWrite() : undefined;
+      const status = statusWrite();
       if (status) await store.upsert(status);
       return;
     }
@@ -388,6 +391,7 @@ export function createBatchHandler(options: HandlerOptions) {
       return gaps;
     };
 
+    /** Votes that are not streamed (hot blocks, few votes), for insertVotes at the end. */
     const votes: Vote[] = [];
     const batches: Batch[] = [];
     const issues: IntegrityIssue[] = [];
@@ -415,6 +419,32 @@ export function createBatchHandler(options: HandlerOptions) {
       bucketsFor.minute.count += 1;
       bucketsFor.hour.count += 1;
     };
+    // Only a candidate (its prefix seen before) can repeat a value: compared exactly, and reported.
+    const isRepeat = (
+      kind: "duplicate_ref" | "duplicate_hash",
+      value: string,
+      candidates: Map<string, Set<string>>,
+      firsts: FirstSeqs,
+      election: Election,
+      seq: bigint,
+      block: Block,
+    ): boolean => {
+      if (!candidates.get(election.id)?.has(candidatePrefix(value))) return false;
+      const firstSeq = firstSeqOf(firsts, election.id, value, seq);
+      if (firstSeq === undefined) return false;
+      issues.push(
+        new IntegrityIssue({
+          id: `${election.id}-${kind}-${seq}`,
+          election,
+          kind,
+          value,
+          seq,
+          firstSeq,
+          blockNumber: block.height,
+        }),
+      );
+      return true;
+    };
     const gasAttributed = new Set<string>();
     const touched = new Set<string>();
 
@@ -438,52 +468,46 @@ export function createBatchHandler(options: HandlerOptions) {
     let pendingVotes: Vote[] = [];
     let pendingBatches: { batch: Batch; logIndex: number }[] = [];
     const settleTransaction = () => {
-      if (pendingVotes.length === 0) {
-        pendingBatches = [];
-        return;
-      }
-      // The contract's way: the transaction's votes, then one BatchRecorded whose range holds them all.
-      const only = pendingBatches.length === 1 ? pendingBatches[0] : undefined;
-      if (only) {
-        const { batch, logIndex } = only;
-        const end = batch.firstSeq + BigInt(batch.count);
-        const electionId = batch.election.id;
+      if (pendingVotes.length > 0) {
+        // The contract's way: the transaction's votes, then one BatchRecorded whose range holds them all.
+        const only = pendingBatches.length === 1 ? pendingBatches[0] : undefined;
+        const end = only ? only.batch.firstSeq + BigInt(only.batch.count) : 0n;
         if (
+          only &&
           pendingVotes.every(
             (vote) =>
-              vote.logIndex < logIndex &&
-              vote.election.id === electionId &&
-              vote.seq >= batch.firstSeq &&
+              vote.logIndex < only.logIndex &&
+              vote.election.id === only.batch.election.id &&
+              vote.seq >= only.batch.firstSeq &&
               vote.seq < end,
           )
         ) {
-          for (const vote of pendingVotes) vote.batch = batch;
-          voteStream?.write(pendingVotes);
-          pendingVotes = [];
-          pendingBatches = [];
-          return;
-        }
-      }
-      const assignment = assignBatches(
-        pendingVotes.map((vote) => ({ electionId: vote.election.id, seq: vote.seq, logIndex: vote.logIndex })),
-        pendingBatches.map(({ batch, logIndex }) => ({
-          electionId: batch.election.id,
-          firstSeq: batch.firstSeq,
-          count: batch.count,
-          logIndex,
-        })),
-      );
-      pendingVotes.forEach((vote, i) => {
-        const batch = pendingBatches[assignment[i] ?? -1]?.batch;
-        if (!batch) {
-          throw new NonRetryableError(
-            "vote_without_batch",
-            `vote ${vote.id} in transaction ${vote.txHash} has no BatchRecorded after it (is CONTRACT_ADDRESS a VoteRegistry?)`,
+          for (const vote of pendingVotes) vote.batch = only.batch;
+        } else {
+          const assignment = assignBatches(
+            pendingVotes.map((vote) => ({ electionId: vote.election.id, seq: vote.seq, logIndex: vote.logIndex })),
+            pendingBatches.map(({ batch, logIndex }) => ({
+              electionId: batch.election.id,
+              firstSeq: batch.firstSeq,
+              count: batch.count,
+              logIndex,
+            })),
           );
+          pendingVotes.forEach((vote, i) => {
+            const batch = pendingBatches[assignment[i] ?? -1]?.batch;
+            if (!batch) {
+              throw new NonRetryableError(
+                "vote_without_batch",
+                `vote ${vote.id} in transaction ${vote.txHash} has no BatchRecorded after it (is CONTRACT_ADDRESS a VoteRegistry?)`,
+              );
+            }
+            vote.batch = batch;
+          });
         }
-        vote.batch = batch;
-      });
-      voteStream?.write(pendingVotes);
+        // Streamed now, or kept for insertVotes at the end.
+        if (voteStream) voteStream.write(pendingVotes);
+        else for (const vote of pendingVotes) votes.push(vote);
+      }
       pendingVotes = [];
       pendingBatches = [];
     };
@@ -619,7 +643,6 @@ export function createBatchHandler(options: HandlerOptions) {
             vote.txHash = item.txHash;
             vote.logIndex = log.logIndex;
             vote.inGracePeriod = inGrace;
-            votes.push(vote);
             pendingVotes.push(vote);
 
             election.totalVotes += 1;
@@ -639,40 +662,11 @@ export function createBatchHandler(options: HandlerOptions) {
             if (inGrace) election.graceVotes += 1;
             countInBuckets(election, at.getTime());
 
-            // Only a candidate (its prefix seen before) can repeat a value: compared exactly.
-            const refFirst = candidateRefs.get(election.id)?.has(candidatePrefix(ref))
-              ? firstSeqOf(firstRefs, election.id, ref, a.seq)
-              : undefined;
-            if (refFirst !== undefined) {
+            if (isRepeat("duplicate_ref", ref, candidateRefs, firstRefs, election, a.seq, block)) {
               election.duplicateRefCount += 1;
-              issues.push(
-                new IntegrityIssue({
-                  id: `${election.id}-duplicate_ref-${a.seq}`,
-                  election,
-                  kind: "duplicate_ref",
-                  value: ref,
-                  seq: a.seq,
-                  firstSeq: refFirst,
-                  blockNumber: block.height,
-                }),
-              );
             }
-            const hashFirst = candidateHashes.get(election.id)?.has(candidatePrefix(hash))
-              ? firstSeqOf(firstHashes, election.id, hash, a.seq)
-              : undefined;
-            if (hashFirst !== undefined) {
+            if (isRepeat("duplicate_hash", hash, candidateHashes, firstHashes, election, a.seq, block)) {
               election.duplicateHashCount += 1;
-              issues.push(
-                new IntegrityIssue({
-                  id: `${election.id}-duplicate_hash-${a.seq}`,
-                  election,
-                  kind: "duplicate_hash",
-                  value: hash,
-                  seq: a.seq,
-                  firstSeq: hashFirst,
-                  blockNumber: block.height,
-                }),
-              );
             }
             break;
           }
@@ -763,8 +757,7 @@ export function createBatchHandler(options: HandlerOptions) {
     // The chain check's answer, last: a mismatch throws, and the batch's transaction (all of the
     // above) rolls back. Awaited here, the node's answer arrives while the writes run.
     await chainCheck;
-    // Hot blocks come one per call, all in one transaction: the status once, with the last.
-    const status = ctx.isHead || !inHotBlock(store) ? statusWrite() : undefined;
+    const status = statusWrite();
     if (status) await store.upsert(status);
   };
 }
