@@ -120,39 +120,45 @@ async function votesIn(url: string): Promise<number> {
   }
 }
 
+/** An indexer into a fresh database, through the proxy while it rewrites receipts with `change`. */
+async function indexRewritten(
+  label: string,
+  change: Rewrite,
+  check: (indexer: Awaited<ReturnType<typeof startInProcessIndexer>>, url: string) => Promise<void>,
+): Promise<void> {
+  rewrite = change;
+  const db = await createTestDatabase(label);
+  databases.push(db);
+  const indexer = await startInProcessIndexer(indexerEnv(chain, db.url, { RPC_URL: proxy.url }));
+  try {
+    await check(indexer, db.url);
+  } finally {
+    await indexer.stop();
+    rewrite = undefined;
+  }
+}
+
 describe("receipts from the node, validated by the mapping", () => {
   test("a malformed log the indexer reads stops it, and nothing of it is kept", async () => {
-    rewrite = (receipt) => {
+    const badData: Rewrite = (receipt) => {
       for (const log of receipt.logs) log.data = "0xnot-hex";
     };
-    const db = await createTestDatabase("validate_bad");
-    databases.push(db);
-    const indexer = await startInProcessIndexer(indexerEnv(chain, db.url, { RPC_URL: proxy.url }));
-    try {
+    await indexRewritten("validate_bad", badData, async (indexer, url) => {
       await waitFor("the processor to refuse the receipt", async () =>
         indexer.lines.some((line) => /processor stopped/.test(line) && /data/.test(line)),
       );
-      expect(await votesIn(db.url)).toBe(0);
-    } finally {
-      await indexer.stop();
-      rewrite = undefined;
-    }
+      expect(await votesIn(url)).toBe(0);
+    });
   }, 60_000);
 
   test("a malformed field the indexer never reads does not stop it", async () => {
     // Each log's block number: the client's own check refused it; the mapping does not read it.
-    rewrite = (receipt) => {
+    const badBlockNumber: Rewrite = (receipt) => {
       for (const log of receipt.logs) log.blockNumber = "not a quantity";
     };
-    const db = await createTestDatabase("validate_unread");
-    databases.push(db);
-    const indexer = await startInProcessIndexer(indexerEnv(chain, db.url, { RPC_URL: proxy.url }));
-    try {
-      await waitFor("the votes", async () => (await votesIn(db.url)) === 5);
+    await indexRewritten("validate_unread", badBlockNumber, async (indexer, url) => {
+      await waitFor("the votes", async () => (await votesIn(url)) === 5);
       expect(indexer.lines.filter((line) => /processor stopped/.test(line))).toEqual([]);
-    } finally {
-      await indexer.stop();
-      rewrite = undefined;
-    }
+    });
   }, 60_000);
 });
