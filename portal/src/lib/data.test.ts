@@ -11,6 +11,9 @@ import { type SeededElection, seedIndexerElection, seedIndexerStatus } from "../
 import { createPortalData, fillTimeline, isElectionId, type PortalData, phaseOf } from "./data.js";
 import { createPool, DatabaseUnavailableError } from "./db.js";
 
+// Every time in this file is placed around one injected clock, so the phases and the operators'
+// window come out the same on any date.
+const NOW = new Date("2026-11-02T12:00:00Z");
 let db: TestDatabase;
 let data: PortalData;
 let main: SeededElection;
@@ -38,11 +41,11 @@ beforeAll(async () => {
       batchSize: 10,
       firstBlock: 400,
       omitFromChain: [3, 4, 5, 20],
-      closesAt: new Date(Date.now() + 3_600_000),
+      now: NOW,
     });
     await seedIndexerStatus(client, { height: 500, chainHead: 503 });
   });
-  data = createPortalData({ indexerUrl: db.url, explorerUrl: "https://explorer.example" });
+  data = createPortalData({ indexerUrl: db.url, explorerUrl: "https://explorer.example", now: () => NOW.getTime() });
 });
 
 afterAll(async () => {

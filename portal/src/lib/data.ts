@@ -278,11 +278,11 @@ function titleOf(r: ElectionRow): string {
   return r.title?.trim() || `Election ${r.id}`;
 }
 
-function summaryOf(r: ElectionRow): ElectionSummary {
+function summaryOf(r: ElectionRow, now: number): ElectionSummary {
   return {
     id: r.id,
     title: titleOf(r),
-    phase: phaseOf({ opensAt: r.opens_at, closesAt: r.closes_at, recordUntil: r.record_until, closed: r.closed }),
+    phase: phaseOf({ opensAt: r.opens_at, closesAt: r.closes_at, recordUntil: r.record_until, closed: r.closed }, now),
     opensAt: r.opens_at,
     closesAt: r.closes_at,
     recordUntil: r.record_until,
@@ -396,9 +396,12 @@ export interface PortalDataOptions {
   statementTimeoutMs?: number;
   /** How long a read of the indexed height is reused (ms); concurrent reads share one query. */
   heightTtlMs?: number;
+  /** The clock (ms since the epoch) for phases, caches and the cross-check; tests inject one. */
+  now?: () => number;
 }
 
 export function createPortalData(options: PortalDataOptions): PortalData {
+  const clock = options.now ?? Date.now;
   const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
   const indexer: Db = createPool(options.indexerUrl, { max: 10, statementTimeoutMs });
   const heightCache: HeightCache = createHeightCache();
@@ -448,7 +451,7 @@ export function createPortalData(options: PortalDataOptions): PortalData {
   let heightRead: { at: number; value: Promise<number> } | undefined;
   const heightTtlMs = options.heightTtlMs ?? 250;
   function height(): Promise<number> {
-    const now = Date.now();
+    const now = clock();
     if (heightRead && now - heightRead.at < heightTtlMs) return heightRead.value;
     const value = q<{ height: number }>("select height from indexer_status where id = 'status'").then(
       (rows) => rows[0]?.height ?? -1,
@@ -472,7 +475,7 @@ export function createPortalData(options: PortalDataOptions): PortalData {
     const rows = await q<ElectionRow>(
       `select ${ELECTION_COLUMNS} from election order by opens_at desc, length(id) desc, id desc`,
     );
-    return rows.map(summaryOf);
+    return rows.map((r) => summaryOf(r, clock()));
   }
 
   async function electionRow(id: string): Promise<ElectionRow | undefined> {
@@ -498,7 +501,7 @@ export function createPortalData(options: PortalDataOptions): PortalData {
       return { choice, label: labelOf(r.choice_labels, choice), count, percent: percentOf(count, r.total_votes) };
     });
     return {
-      ...summaryOf(r),
+      ...summaryOf(r, clock()),
       description: r.description,
       choiceCount: r.choice_count,
       choices,
@@ -678,6 +681,7 @@ export function createPortalData(options: PortalDataOptions): PortalData {
         relayer,
         relayerUrl: options.relayerAuditUrl as string,
         pendingGraceSeconds: options.pendingGraceSeconds ?? 900,
+        now: clock,
       })
     : undefined;
 
@@ -691,7 +695,7 @@ export function createPortalData(options: PortalDataOptions): PortalData {
     const h = await height();
     const latest = latestReports.get(id);
     // The report names the block it was computed at, so a recent one stays honest after the height moves.
-    if (latest && latest.indexedHeight !== h && Date.now() - Date.parse(latest.computedAt) < minIntervalMs) {
+    if (latest && latest.indexedHeight !== h && clock() - Date.parse(latest.computedAt) < minIntervalMs) {
       return latest;
     }
     // One computation per election and indexed height, shared by concurrent requests.

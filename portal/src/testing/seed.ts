@@ -17,6 +17,8 @@ export interface SeedVote {
 
 export interface ElectionSeed {
   id: string;
+  /** The clock the default times are placed around (default: the wall clock). */
+  now?: Date;
   title?: string;
   description?: string;
   choices?: string[];
@@ -97,8 +99,9 @@ function expand(spec: ElectionSeed) {
   const vote = (seq: number): SeedVote => given?.[seq] ?? generatedVote(seed, seq, choices.length);
   const batchSize = spec.batchSize ?? 100;
   const secondsPerBatch = spec.secondsPerBatch ?? 2;
+  const now = spec.now?.getTime() ?? Date.now();
   const firstBatchAt =
-    spec.firstBatchAt ?? new Date(Date.now() - Math.ceil(count / batchSize) * secondsPerBatch * 1000);
+    spec.firstBatchAt ?? new Date(now - Math.ceil(count / batchSize) * secondsPerBatch * 1000);
   const firstBlock = spec.firstBlock ?? 100;
   const next = prng(seed + 99);
   const batches: SeededBatch[] = [];
@@ -176,8 +179,9 @@ export async function seedIndexerElection(
     }
   }
 
-  const opensAt = spec.opensAt ?? new Date((batches[0]?.timestamp.getTime() ?? Date.now()) - 3_600_000);
-  const closesAt = spec.closesAt ?? new Date(Date.now() + 3_600_000);
+  const now = spec.now?.getTime() ?? Date.now();
+  const opensAt = spec.opensAt ?? new Date((batches[0]?.timestamp.getTime() ?? now) - 3_600_000);
+  const closesAt = spec.closesAt ?? new Date(now + 3_600_000);
   const recordUntil = spec.recordUntil ?? new Date(closesAt.getTime() + 3_600_000);
   const metadata = JSON.stringify({
     title: spec.title ?? `Election ${spec.id}`,
@@ -346,8 +350,9 @@ export async function seedRelayerElection(
 ): Promise<void> {
   const { choices, vote, batches } = expand(spec);
   const unknown = new Set(options.unknownSeqs ?? []);
-  const opensAt = spec.opensAt ?? new Date(Date.now() - 3_600_000);
-  const closesAt = spec.closesAt ?? new Date(Date.now() + 3_600_000);
+  const now = spec.now?.getTime() ?? Date.now();
+  const opensAt = spec.opensAt ?? new Date(now - 3_600_000);
+  const closesAt = spec.closesAt ?? new Date(now + 3_600_000);
   const recordUntil = spec.recordUntil ?? new Date(closesAt.getTime() + 3_600_000);
   await client.query(
     `insert into elections (election_id, source, state, choice_count, opens_at, closes_at, record_until, metadata, next_seq)
