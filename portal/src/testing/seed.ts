@@ -100,8 +100,7 @@ function expand(spec: ElectionSeed) {
   const batchSize = spec.batchSize ?? 100;
   const secondsPerBatch = spec.secondsPerBatch ?? 2;
   const now = spec.now?.getTime() ?? Date.now();
-  const firstBatchAt =
-    spec.firstBatchAt ?? new Date(now - Math.ceil(count / batchSize) * secondsPerBatch * 1000);
+  const firstBatchAt = spec.firstBatchAt ?? new Date(now - Math.ceil(count / batchSize) * secondsPerBatch * 1000);
   const firstBlock = spec.firstBlock ?? 100;
   const next = prng(seed + 99);
   const batches: SeededBatch[] = [];
