@@ -5,6 +5,7 @@ import { LOCAL_ACCOUNTS } from "@veritally/contracts";
 import { startLocalNode } from "@veritally/contracts/local-node";
 import { NonceManager, Wallet } from "ethers";
 import { afterEach, describe, expect, it } from "vitest";
+import { buildChainHistory } from "../../test-helpers/chain-history.js";
 import { readJournal, replayJournal, resetJournal, startChainRecorder } from "./chain-journal.js";
 
 const waitFor = async (what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000) => {
@@ -60,16 +61,50 @@ describe("chain journal", () => {
 
     const second = await startLocalNode({ blockMs: -1, genesisDate });
     cleanups.push(() => second.stop());
-    await replayJournal(second.provider, saved);
+    await replayJournal(second.rpcUrl, saved);
     expect((await second.provider.getBlock(head + 2))?.hash).toBe(headBlock?.hash);
     expect(await second.provider.getBalance(LOCAL_ACCOUNTS.outsider.address)).toBe(balance);
+  });
+
+  it("replays a long history with idle stretches while the base fee falls, and uneven block times", async () => {
+    const genesisDate = "2026-06-01T00:00:00.000Z";
+    const first = await startLocalNode({ blockMs: -1, genesisDate });
+    cleanups.push(() => first.stop());
+    // Ten cycles of 30 busy and 370 empty blocks: each idle stretch starts above the base fee's floor.
+    const journal = await buildChainHistory(first, { blocks: 4000, genesisDate });
+    const head = await first.provider.getBlock(4000);
+    const balance = await first.provider.getBalance(LOCAL_ACCOUNTS.outsider.address);
+    await first.stop();
+
+    const second = await startLocalNode({ blockMs: -1, genesisDate });
+    cleanups.push(() => second.stop());
+    const progress: number[] = [];
+    await replayJournal(second.rpcUrl, journal, (done) => progress.push(done));
+    expect((await second.provider.getBlock(4000))?.hash).toBe(head?.hash);
+    expect(await second.provider.getBlock(4001)).toBeNull();
+    expect(await second.provider.getBalance(LOCAL_ACCOUNTS.outsider.address)).toBe(balance);
+    expect(progress.at(-1)).toBe(4000);
+  });
+
+  it("names the first block that does not come out the same", async () => {
+    const genesisDate = "2026-06-01T00:00:00.000Z";
+    const first = await startLocalNode({ blockMs: -1, genesisDate });
+    cleanups.push(() => first.stop());
+    const journal = await buildChainHistory(first, { blocks: 300, cycle: 100, busy: 10, genesisDate });
+    await first.stop();
+    const tampered = journal.blocks.map((b) => (b.number === 150 ? { ...b, timestamp: b.timestamp + 1 } : b));
+    const second = await startLocalNode({ blockMs: -1, genesisDate });
+    cleanups.push(() => second.stop());
+    await expect(replayJournal(second.rpcUrl, { ...journal, blocks: tampered })).rejects.toThrow(
+      /replaying block 150 gave hash 0x[0-9a-f]{64}, the saved chain has/,
+    );
   });
 
   it("refuses to replay onto a chain with another genesis", async () => {
     const node = await startLocalNode({ blockMs: -1, genesisDate: "2026-01-01T00:00:00.000Z" });
     cleanups.push(() => node.stop());
     await expect(
-      replayJournal(node.provider, { genesisDate: "x", genesisHash: `0x${"00".repeat(32)}`, blocks: [] }),
+      replayJournal(node.rpcUrl, { genesisDate: "x", genesisHash: `0x${"00".repeat(32)}`, blocks: [] }),
     ).rejects.toThrow(/genesis/);
   });
 });

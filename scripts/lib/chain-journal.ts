@@ -109,70 +109,126 @@ export function startChainRecorder(options: {
       blocks.push(block);
     }
   };
+  // One message per outage, not one per poll: the chain being away for a while is one event.
+  let failing = false;
+  const guardedTick = () =>
+    tick().then(
+      () => {
+        failing = false;
+      },
+      (e: Error) => {
+        if (!failing) options.onError?.(e);
+        failing = true;
+      },
+    );
   const timer = setInterval(() => {
-    running = running.then(tick).catch((e: Error) => options.onError?.(e));
+    running = running.then(guardedTick);
   }, options.pollMs ?? 250);
   return {
+    /** Records the blocks up to the current head one last time, then stops polling. */
     async stop() {
-      stopped = true;
       clearInterval(timer);
       await running;
+      await guardedTick();
+      stopped = true;
     },
     height: () => blocks.length,
   };
 }
 
+/** JSON-RPC requests per HTTP batch while replaying: large enough to make HTTP cost nothing. */
+const REPLAY_BATCH_REQUESTS = 600;
+
+interface RpcAnswer {
+  id: number;
+  result?: unknown;
+  error?: { message?: string };
+}
+
+export async function rpcBatch(url: string, calls: { method: string; params: unknown[] }[]): Promise<RpcAnswer[]> {
+  const body = calls.map((c, id) => ({ jsonrpc: "2.0", id, method: c.method, params: c.params }));
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`the chain answered HTTP ${response.status} to a replay batch`);
+  const answers = (await response.json()) as RpcAnswer[];
+  if (!Array.isArray(answers) || answers.length !== calls.length) {
+    throw new Error("the chain does not answer JSON-RPC batches: cannot replay the saved chain");
+  }
+  return answers.sort((a, b) => a.id - b.id);
+}
+
+async function blockHashAt(url: string, n: number): Promise<string | undefined> {
+  const [answer] = await rpcBatch(url, [{ method: "eth_getBlockByNumber", params: [`0x${n.toString(16)}`, false] }]);
+  return (answer?.result as { hash?: string } | null)?.hash;
+}
+
 /**
  * Replays the journal into a node started with VERITALLY_BLOCK_MS=-1 (mining on request) and the
- * journal's genesis date, checking every block hash. Runs of empty blocks are mined in one call.
+ * journal's genesis date. Every block is mined on its own (timestamp, its transactions, evm_mine),
+ * many blocks to one HTTP batch, which the node runs in order. A block hash commits to its parent,
+ * so checking the last block of each batch checks every block before it; on a mismatch the first
+ * block that differs is named. hardhat_mine is not used: the blocks it reserves all keep the base
+ * fee of the first, where mining them one by one lowers it block after block, so a run of empty
+ * blocks after a busy stretch came out with other hashes.
  */
 export async function replayJournal(
-  provider: JsonRpcProvider,
+  url: string,
   journal: Journal,
   onProgress?: (done: number, total: number) => void,
 ): Promise<void> {
-  const genesis = await provider.getBlock(0);
-  if (genesis?.hash !== journal.genesisHash) {
-    throw new Error(`the new chain's genesis ${genesis?.hash} differs from the saved ${journal.genesisHash}`);
+  const genesisHash = await blockHashAt(url, 0);
+  if (genesisHash !== journal.genesisHash) {
+    throw new Error(`the new chain's genesis ${genesisHash} differs from the saved ${journal.genesisHash}`);
   }
   const blocks = journal.blocks;
-  let i = 0;
+  let verified = 0;
   let lastReport = 0;
+  let i = 0;
   while (i < blocks.length) {
-    const block = blocks[i] as JournalBlock;
-    const previous = i === 0 ? (genesis.timestamp as number) : (blocks[i - 1] as JournalBlock).timestamp;
-    // A run of empty blocks spaced evenly: one hardhat_mine call.
-    let run = 1;
-    const step = block.timestamp - previous;
-    if (block.txs.length === 0 && step > 0) {
-      while (i + run < blocks.length) {
-        const next = blocks[i + run] as JournalBlock;
-        if (next.txs.length > 0 || next.timestamp - (blocks[i + run - 1] as JournalBlock).timestamp !== step) break;
-        run++;
-      }
+    const calls: { method: string; params: unknown[] }[] = [];
+    const first = i;
+    while (
+      i < blocks.length &&
+      (calls.length === 0 || calls.length + 2 + (blocks[i]?.txs.length ?? 0) <= REPLAY_BATCH_REQUESTS)
+    ) {
+      const block = blocks[i] as JournalBlock;
+      calls.push({ method: "evm_setNextBlockTimestamp", params: [block.timestamp] });
+      for (const raw of block.txs) calls.push({ method: "eth_sendRawTransaction", params: [raw] });
+      calls.push({ method: "evm_mine", params: [] });
+      i++;
     }
-    if (run > 1) {
-      await provider.send("evm_setNextBlockTimestamp", [block.timestamp]);
-      await provider.send("hardhat_mine", [`0x${run.toString(16)}`, `0x${step.toString(16)}`]);
-    } else {
-      await provider.send("evm_setNextBlockTimestamp", [block.timestamp]);
-      for (const raw of block.txs) await provider.send("eth_sendRawTransaction", [raw]);
-      await provider.send("evm_mine", []);
-    }
-    const last = blocks[i + run - 1] as JournalBlock;
-    const replayed = await provider.send("eth_getBlockByNumber", [`0x${last.number.toString(16)}`, false]);
-    if (replayed?.hash !== last.hash) {
+    const answers = await rpcBatch(url, calls);
+    const failed = answers.find((a) => a.error);
+    const last = blocks[i - 1] as JournalBlock;
+    if (failed || (await blockHashAt(url, last.number)) !== last.hash) {
+      const bad = await firstDifferingBlock(url, blocks.slice(first, i));
       throw new Error(
-        `replaying block ${last.number} gave hash ${replayed?.hash}, the saved chain has ${last.hash}: ` +
-          "the saved chain cannot be restored (delete .data to start afresh)",
+        `replaying block ${bad.number} gave ${bad.replayed ? `hash ${bad.replayed}` : "no block"}, the saved chain has ` +
+          `${bad.hash}${failed ? ` (${failed.error?.message ?? "an RPC error"})` : ""}: the saved chain cannot be restored ` +
+          "(delete .data to start afresh)",
       );
     }
-    i += run;
-    if (onProgress && (i - lastReport >= 500 || i === blocks.length)) {
-      lastReport = i;
-      onProgress(i, blocks.length);
+    verified = i;
+    if (onProgress && (verified - lastReport >= 5000 || verified === blocks.length)) {
+      lastReport = verified;
+      onProgress(verified, blocks.length);
     }
   }
+}
+
+async function firstDifferingBlock(
+  url: string,
+  candidates: JournalBlock[],
+): Promise<JournalBlock & { replayed: string | undefined }> {
+  for (const block of candidates) {
+    const replayed = await blockHashAt(url, block.number);
+    if (replayed !== block.hash) return { ...block, replayed };
+  }
+  const last = candidates[candidates.length - 1] as JournalBlock;
+  return { ...last, replayed: await blockHashAt(url, last.number) };
 }
 
 export async function removeJournal(dir: string): Promise<void> {

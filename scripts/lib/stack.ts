@@ -96,14 +96,14 @@ async function startChain(options: StackOptions, say: (m: string) => void): Prom
   let journal = await readJournal(journalDir);
   // Mine only on request until the saved chain is back; then the chosen block interval.
   const genesisDate = journal?.genesisDate ?? new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
-  const node = await startLocalNode({ port: options.ports.chain, blockMs: -1, genesisDate });
+  const node = await startLocalNode({ port: options.ports.chain, blockMs: -1, genesisDate, ownProcessGroup: true });
   try {
     const genesis = await node.provider.getBlock(0);
     const genesisHash = genesis?.hash as string;
     let resumed = false;
     if (journal && journal.genesisHash === genesisHash && journal.blocks.length > 0) {
       say(`replaying the saved chain (${journal.blocks.length} blocks)`);
-      await replayJournal(node.provider, journal, (done, total) => say(`  replayed ${done}/${total} blocks`));
+      await replayJournal(node.rpcUrl, journal, (done, total) => say(`  replayed ${done}/${total} blocks`));
       resumed = true;
     } else {
       await resetJournal(journalDir, genesisDate, genesisHash);
