@@ -25,6 +25,11 @@ export interface LocalNodeOptions {
   /** Passed to the node's stdout/stderr; default: discarded. */
   onOutput?: (line: string) => void;
   startTimeoutMs?: number;
+  /**
+   * Run the node in its own process group, so that a Ctrl-C in the terminal reaches only the
+   * parent, which then stops the chain last, after everything that uses it.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface LocalNode {
@@ -77,6 +82,7 @@ export async function startLocalNode(options: LocalNodeOptions = {}): Promise<Lo
       HARDHAT_DISABLE_TELEMETRY_PROMPT: "true",
     },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.ownProcessGroup ?? false,
   });
   let output = "";
   const onData = (chunk: Buffer) => {

@@ -65,6 +65,7 @@ export function createSupervisor(options: { logDir: string; onEvent?: (message: 
     let restartCount = 0;
     let launchCount = 0;
     let exitPromise: Promise<number | null> = Promise.resolve(null);
+    let outputClosed: Promise<void> = Promise.resolve();
     let timer: NodeJS.Timeout | undefined;
 
     const launch = () => {
@@ -80,6 +81,8 @@ export function createSupervisor(options: { logDir: string; onEvent?: (message: 
       child = proc;
       proc.stdout?.pipe(log, { end: false });
       proc.stderr?.pipe(log, { end: false });
+      // Output can still arrive after "exit"; the log may end only once both pipes closed.
+      outputClosed = new Promise((resolve) => proc.once("close", () => resolve()));
       exitPromise = new Promise((resolve) => {
         proc.on("exit", (code, signal) => {
           log.write(`--- ${new Date().toISOString()} ${spec.name} exited (code ${code}, signal ${signal})\n`);
@@ -120,6 +123,7 @@ export function createSupervisor(options: { logDir: string; onEvent?: (message: 
           await done;
           clearTimeout(hard);
         }
+        await outputClosed;
         await new Promise<void>((resolve) => log.end(resolve));
       },
     };
@@ -131,7 +135,9 @@ export function createSupervisor(options: { logDir: string; onEvent?: (message: 
     start,
     get: (name) => services.get(name),
     async stopAll() {
-      for (const service of [...services.values()].reverse()) await service.stop();
+      // All at once: each keeps its own state in Postgres, and none needs another to stop. The
+      // chain and the database stop after this, so nothing is left retrying against them.
+      await Promise.all([...services.values()].map((service) => service.stop()));
       services.clear();
     },
   };
