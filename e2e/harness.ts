@@ -22,31 +22,61 @@ export interface TestStack extends Stack {
   clients: SimulatedClient[];
   provider: JsonRpcProvider;
   manager: NonceManager;
+  /**
+   * Stops the whole stack as Ctrl-C does, keeping its data folder and databases, and starts it
+   * again on them (the same ports), as `./veritally start` run a second time does.
+   */
+  restart(): Promise<TestStack>;
   dispose(): Promise<void>;
 }
 
-export async function startTestStack(
-  label: string,
-  overrides: Partial<Pick<StackOptions, "relayerEnv" | "indexerEnv" | "rpcProxy" | "withPortal" | "blockMs">> & {
-    embeddedPostgres?: boolean;
-  } = {},
-): Promise<TestStack> {
+type TestStackOverrides = Partial<
+  Pick<StackOptions, "relayerEnv" | "indexerEnv" | "rpcProxy" | "withPortal" | "blockMs">
+> & {
+  embeddedPostgres?: boolean;
+};
+
+interface TestStackPlace {
+  dataDir: string;
+  databaseNames: { relayer: string; indexer: string };
+  ports: StackOptions["ports"];
+  embeddedPostgresPort: number | undefined;
+}
+
+export async function startTestStack(label: string, overrides: TestStackOverrides = {}): Promise<TestStack> {
   if (!overrides.embeddedPostgres) await ensurePostgres();
   const dataDir = await mkdtemp(path.join(tmpdir(), `vt-${label}-`));
   await chmod(dataDir, 0o755); // an embedded Postgres runs as its own user when we are root
   const suffix = `${label.replace(/[^a-z0-9]/g, "_")}_${Math.random().toString(36).slice(2, 8)}`;
+  return launchTestStack(
+    {
+      dataDir,
+      databaseNames: { relayer: `vt_e2e_relayer_${suffix}`, indexer: `vt_e2e_indexer_${suffix}` },
+      ports: {
+        chain: await freePort(),
+        relayer: await freePort(),
+        graphql: await freePort(),
+        portal: await freePort(),
+      },
+      embeddedPostgresPort: overrides.embeddedPostgres ? await freePort() : undefined,
+    },
+    overrides,
+  );
+}
+
+async function launchTestStack(place: TestStackPlace, overrides: TestStackOverrides): Promise<TestStack> {
+  const { dataDir, databaseNames } = place;
   const log: string[] = [];
-  const databaseNames = { relayer: `vt_e2e_relayer_${suffix}`, indexer: `vt_e2e_indexer_${suffix}` };
   const stack = await startStack({
     dataDir,
     databaseNames,
-    ports: { chain: await freePort(), relayer: await freePort(), graphql: await freePort(), portal: await freePort() },
+    ports: place.ports,
     blockMs: overrides.blockMs ?? 1000,
     relayerEnv: { LOG_LEVEL: "warn", MAX_WAIT_MS: "300", ...overrides.relayerEnv },
     indexerEnv: { FINALITY_CONFIRMATION: "10", ...overrides.indexerEnv },
     rpcProxy: overrides.rpcProxy ?? false,
     withPortal: overrides.withPortal ?? true,
-    ...(overrides.embeddedPostgres ? { embeddedPostgresPort: await freePort() } : {}),
+    ...(place.embeddedPostgresPort ? { embeddedPostgresPort: place.embeddedPostgresPort } : {}),
     onProgress: (m) => log.push(m),
   }).catch((error: Error) => {
     throw new Error(`${error.message}\nstartup log:\n${log.join("\n")}`);
@@ -59,6 +89,11 @@ export async function startTestStack(
     clients,
     provider,
     manager,
+    async restart() {
+      provider.destroy();
+      await stack.stop();
+      return launchTestStack(place, overrides);
+    },
     async dispose() {
       provider.destroy();
       await stack.stop();
