@@ -21,11 +21,9 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
-import { events as registryEvents } from "../indexer/src/abi/VoteRegistry.js";
-import { DEFERRED_INDEXES } from "../indexer/src/deferred-indexes.js";
-import { indexerProcesses, type ProcessSpec, prepareIndexer } from "../indexer/src/launch.js";
+import { events as registryEvents } from "@veritally/indexer/abi";
+import { DEFERRED_INDEXES } from "@veritally/indexer/deferred-indexes";
+import { indexerProcesses, type ProcessSpec, prepareIndexer } from "@veritally/indexer/launch";
 import {
   type ChildHandle,
   headHeight,
@@ -38,7 +36,9 @@ import {
   startTestChain,
   type TestChain,
   waitFor,
-} from "../indexer/src/testing.js";
+} from "@veritally/indexer/testing";
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
 import { createTestDatabase, type TestDatabase } from "../test-helpers/postgres.js";
 
 const VOTES = Number(process.env.VOTES ?? 100_000);

@@ -35,9 +35,9 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { freePort } from "@veritally/contracts/local-node";
+import { migrate as migrateRelayer } from "@veritally/relayer/migrate";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { migrate as migrateRelayer } from "../relayer/src/db/migrate.js";
 import { createTestDatabase, type TestDatabase } from "../test-helpers/postgres.js";
 
 const VOTES = Number(process.env.VOTES ?? 1_000_000);

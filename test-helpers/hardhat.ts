@@ -5,7 +5,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createHardhatRuntimeEnvironment } from "hardhat/hre";
-import config from "../contracts/hardhat.config.js";
+import config from "@veritally/contracts/hardhat-config";
 
 const contractsRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../contracts");
 

@@ -5,7 +5,7 @@
  * be worked on without a chain. Prints the environment to start the portal with.
  * Never touches any other database.
  */
-import { migrate } from "../../relayer/src/db/migrate.js";
+import { migrate } from "@veritally/relayer/migrate";
 import { ensureAuditLogin } from "../src/lib/audit-role.js";
 import { applyIndexerMigrations, withClient } from "../src/testing/databases.js";
 import { seedIndexerElection, seedIndexerStatus, seedRelayerElection } from "../src/testing/seed.js";

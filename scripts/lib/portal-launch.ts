@@ -9,7 +9,7 @@ import type { Deployment } from "@veritally/contracts/deployment";
  * (two builds at once would serve half-written chunks).
  */
 export async function buildPortalIfStale(logFile: string): Promise<void> {
-  const { ensurePortalBuilt } = await import("../../portal/src/testing/server.js");
+  const { ensurePortalBuilt } = await import("@veritally/portal/build");
   try {
     await ensurePortalBuilt();
   } catch (error) {

@@ -14,13 +14,13 @@ import { createElection, deployVoteRegistry } from "@veritally/contracts/deploy"
 import { type Deployment, readDeploymentFile, writeDeployment } from "@veritally/contracts/deployment";
 import { type LocalNode, rpcAnswers, startLocalNode } from "@veritally/contracts/local-node";
 import { indexerProcesses, prepareIndexer } from "@veritally/indexer/launch";
+import { ensureAuditLogin } from "@veritally/portal/audit-role";
 import { NonceManager, Wallet } from "ethers";
 import pg from "pg";
-import { ensureAuditLogin } from "../../portal/src/lib/audit-role.js";
+import { startTcpProxy, type TcpProxy } from "../../test-helpers/tcp-proxy.js";
 import { type ChainRecorder, readJournal, replayJournal, resetJournal, startChainRecorder } from "./chain-journal.js";
 import { ensureDatabase, type PostgresServer, provisionPostgres } from "./database.js";
 import { createSupervisor, httpOk, type Supervisor, waitUntil } from "./supervisor.js";
-import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 

@@ -2,7 +2,7 @@
  * The relayer's GET /v1/admin/stats (RELAYER_URL, bearer RELAYER_ADMIN_KEY), for /admin. The
  * shape is the relayer's own type; a failure is a reason to show, never an exception.
  */
-import type { RelayerStats } from "../../../relayer/src/services/stats.js";
+import type { RelayerStats } from "@veritally/relayer/stats";
 
 export type { RelayerStats };
 

@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { migrate } from "../../../relayer/src/db/migrate.js";
+import { migrate } from "@veritally/relayer/migrate";
 import { createTestDatabase, type TestDatabase } from "../../../test-helpers/postgres.js";
 import { ensureAuditLogin } from "../lib/audit-role.js";
 

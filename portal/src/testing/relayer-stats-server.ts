@@ -6,7 +6,7 @@
 import { createServer } from "node:http";
 import { freePort } from "@veritally/contracts/local-node";
 import pg from "pg";
-import { readStats } from "../../../relayer/src/services/stats.js";
+import { readStats } from "@veritally/relayer/stats";
 
 export interface StatsServer {
   url: string;

@@ -7,7 +7,7 @@ import { parseUnits } from "ethers";
 import type { FastifyInstance } from "fastify";
 import type pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTcpProxy, type TcpProxy } from "../../../scripts/lib/tcp-proxy.js";
+import { startTcpProxy, type TcpProxy } from "../../../test-helpers/tcp-proxy.js";
 import {
   assertContiguous,
   recordedVotes,

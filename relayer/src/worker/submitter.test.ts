@@ -8,7 +8,7 @@ import { encodeElectionMetadata, voteRegistryInterface } from "@veritally/contra
 import { parseUnits, Transaction } from "ethers";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTcpProxy, type TcpProxy } from "../../../scripts/lib/tcp-proxy.js";
+import { startTcpProxy, type TcpProxy } from "../../../test-helpers/tcp-proxy.js";
 import {
   startTestChain,
   startTestDb,
