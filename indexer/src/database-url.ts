@@ -2,7 +2,7 @@
  * Where the indexer's database is: DB_URL (or DB_URL_FILE), else the DB_* variables Subsquid's
  * tools use, else the local default. Passwords may come from files (DB_PASS_FILE).
  */
-import { InvalidInputError } from "@veritally/contracts";
+import { InvalidInputError, redactUrl } from "@veritally/contracts";
 import { readSecret } from "@veritally/contracts/secrets";
 
 export const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/veritally_indexer";
@@ -36,16 +36,8 @@ export function databaseUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string
   return result.toString();
 }
 
-/** The URL with its password masked, for logs and error messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(unparseable URL)";
-  }
-}
+// One rule for every service, from the shared module.
+export { redactUrl };
 
 export function databaseName(url: string): string {
   return decodeURIComponent(new URL(url).pathname.slice(1));

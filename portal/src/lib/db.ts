@@ -4,21 +4,13 @@
  * Every session is read-only; errors that mean "the database is not there" become a
  * RetryableError with code database_unavailable, which the pages turn into a 503 page.
  */
-import { NonRetryableError, RetryableError } from "@veritally/contracts";
+import { NonRetryableError, RetryableError, redactUrl } from "@veritally/contracts";
 import pg from "pg";
 
 export type Db = pg.Pool;
 
-/** The URL with its password masked, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(unparseable URL)";
-  }
-}
+// One rule for every service, from the shared module.
+export { redactUrl };
 
 export class DatabaseUnavailableError extends RetryableError {
   readonly database: "indexer" | "relayer";

@@ -8,8 +8,8 @@ import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { migrate } from "@veritally/relayer/migrate";
+import pg from "pg";
 import { createTestDatabase, type TestDatabase } from "../../../test-helpers/postgres.js";
 import { ensureAuditLogin } from "../lib/audit-role.js";
 

@@ -5,8 +5,8 @@
  */
 import { createServer } from "node:http";
 import { freePort } from "@veritally/contracts/local-node";
-import pg from "pg";
 import { readStats } from "@veritally/relayer/stats";
+import pg from "pg";
 
 export interface StatsServer {
   url: string;

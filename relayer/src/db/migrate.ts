@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { NonRetryableError, RetryableError } from "@veritally/contracts";
+import { NonRetryableError, RetryableError, redactUrl } from "@veritally/contracts";
 import pg from "pg";
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../db/relayer");
@@ -31,10 +31,8 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
   );
 }
 
-/** Redacts the password of a connection string, for messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
-}
+// One rule for every service, from the shared module.
+export { redactUrl };
 
 async function createDatabaseIfMissing(url: string): Promise<boolean> {
   const target = new URL(url);
