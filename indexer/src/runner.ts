@@ -1,7 +1,7 @@
 /**
  * Runs the processor with the batch handler, and keeps the database honest about the chain.
  *
- * This is EvmBatchProcessor.run() (evm-processor 1.27.3) taken apart, for three reasons:
+ * This is EvmBatchProcessor.run() (evm-processor 1.27.3) taken apart, for five reasons:
  * - run() ends the process on any error (process.exit), so nothing could check, after a crash,
  *   whether the chain was reorganised below the finality depth (reorg.ts); here the Runner's
  *   error comes back, the stored chain is checked, and the processor starts again or stops with

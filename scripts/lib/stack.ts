@@ -46,8 +46,8 @@ export interface StackOptions {
 }
 
 export interface Stack {
+  /** The chain's own RPC URL (the relayer and indexer reach it through `proxy` when there is one). */
   rpcUrl: string;
-  /** The RPC the relayer and indexer use (the same unless a test puts a proxy in between). */
   deployment: Deployment;
   urls: { relayer: string; graphql: string; portal: string | undefined };
   databases: { relayer: string; indexer: string };
