@@ -8,7 +8,14 @@ export default defineConfig({
         test: { name, root: `./${name}`, include: ["**/*.test.ts"], exclude: ["**/node_modules/**", "**/dist/**"] },
       })),
       // The whole system: the start command's parts, the end-to-end proof and the fault drills.
-      { extends: true, test: { name: "system", root: ".", include: ["scripts/**/*.test.ts", "e2e/**/*.test.ts", "test-helpers/**/*.test.ts"] } },
+      {
+        extends: true,
+        test: {
+          name: "system",
+          root: ".",
+          include: ["scripts/**/*.test.ts", "e2e/**/*.test.ts", "test-helpers/**/*.test.ts"],
+        },
+      },
     ],
     coverage: {
       provider: "v8",

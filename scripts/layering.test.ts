@@ -28,7 +28,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Every module specifier in a file: static imports and exports, dynamic imports. */
-export function specifiersOf(text: string): string[] {
+function specifiersOf(text: string): string[] {
   const found: string[] = [];
   for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)["']([^"']+)["']/gm)) {
     if (m[1]) found.push(m[1]);
@@ -42,7 +42,7 @@ function ownerOf(file: string): string {
   return WORKSPACES.includes(first) ? first : "root";
 }
 
-export function violationsOf(file: string, text: string): string[] {
+function violationsOf(file: string, text: string): string[] {
   const owner = ownerOf(file);
   const out: string[] = [];
   for (const spec of specifiersOf(text)) {

@@ -4,8 +4,8 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createHardhatRuntimeEnvironment } from "hardhat/hre";
 import config from "@veritally/contracts/hardhat-config";
+import { createHardhatRuntimeEnvironment } from "hardhat/hre";
 
 const contractsRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../contracts");
 
