@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -35,6 +36,9 @@ export default defineConfig({
       reporter: ["json", "text-summary"],
       reportsDirectory: "coverage",
     },
+    // VERITALLY_CLOCK_OFFSET_DAYS=365 moves the wall clock of the tests (and the processes they
+    // start) a year ahead: `npm run test:year-ahead`.
+    setupFiles: [fileURLToPath(new URL("./test-helpers/clock-offset.mjs", import.meta.url))],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

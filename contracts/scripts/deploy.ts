@@ -10,7 +10,8 @@
  *   PAUSER_ADDRESSES             comma-separated (default: the deployer)
  *   --demo-election              also create election 1, open now for 7 days
  */
-import { getAddress, JsonRpcProvider, Wallet } from "ethers";
+import { getAddress, JsonRpcProvider, NonceManager, Wallet } from "ethers";
+import { ensureContractsBuilt } from "../src/build.js";
 import { createElection, deployVoteRegistry } from "../src/deploy.js";
 import { writeDeployment } from "../src/deployment.js";
 import { LOCAL_ACCOUNTS, LOCAL_CHAIN_ID, LOCAL_RPC_URL } from "../src/local-chain.js";
@@ -49,11 +50,20 @@ try {
   fail((error as Error).message);
 }
 if (!key && !local) fail(`DEPLOYER_PRIVATE_KEY or DEPLOYER_PRIVATE_KEY_FILE is required on chain ${chainId}`);
-const deployer = new Wallet(key ?? LOCAL_ACCOUNTS.deployer.privateKey, provider);
+// Counts its own nonces: a node that mines each transaction at once (automine) may still report
+// the pending count from before the last one, and the role grants follow each other quickly.
+const deployer = new NonceManager(new Wallet(key ?? LOCAL_ACCOUNTS.deployer.privateKey, provider));
 
 const relayerEnv = process.env.RELAYER_ADDRESS;
 if (!relayerEnv && !local) fail(`RELAYER_ADDRESS is required on chain ${chainId}`);
 const relayer = address("RELAYER_ADDRESS", relayerEnv ?? LOCAL_ACCOUNTS.relayer.address);
+
+// A fresh clone has no artifacts yet: compile them (only when missing or older than the sources).
+try {
+  await ensureContractsBuilt({ onProgress: (m) => console.log(`deploy: ${m}`) });
+} catch (error) {
+  fail((error as Error).message);
+}
 
 const { deployment, registry } = await deployVoteRegistry({
   deployer,

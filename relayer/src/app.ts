@@ -29,6 +29,11 @@ export interface AppOptions {
   /** Tests may pass their own pool or chain context (otherwise made from the config). */
   db?: Db;
   chain?: ChainContext;
+  /**
+   * The API's clock (ms): the caches' expiry (API keys, elections, pause flags) and whether an
+   * election's intake is open. Date.now by default; tests move their own.
+   */
+  now?: () => number;
 }
 
 export const relayerApp = fp<AppOptions>(
@@ -38,7 +43,7 @@ export const relayerApp = fp<AppOptions>(
     await app.register(swaggerPlugin);
     await app.register(dbPlugin, opts.db ? { db: opts.db } : {});
     await app.register(chainPlugin, opts.chain ? { chain: opts.chain } : {});
-    await app.register(servicesPlugin);
+    await app.register(servicesPlugin, opts.now ? { now: opts.now } : {});
     await app.register(authPlugin);
     await app.register(securityPlugin);
 

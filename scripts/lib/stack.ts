@@ -10,6 +10,7 @@ import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { LOCAL_ACCOUNTS, LOCAL_CHAIN_ID } from "@veritally/contracts";
+import { ensureContractsBuilt } from "@veritally/contracts/build";
 import { createElection, deployVoteRegistry } from "@veritally/contracts/deploy";
 import { type Deployment, readDeploymentFile, writeDeployment } from "@veritally/contracts/deployment";
 import { type LocalNode, rpcAnswers, startLocalNode } from "@veritally/contracts/local-node";
@@ -185,6 +186,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       deployment = await readDeploymentFile(options.external.deploymentFile);
       say(`chain: ${rpcUrls[0]} (chain ${deployment.chainId}), registry ${deployment.address}`);
     } else {
+      // A fresh clone has no artifacts yet: compile before anything needs them.
+      await ensureContractsBuilt({ onProgress: (m) => say(`  ${m}`) });
       say(`chain on 127.0.0.1:${options.ports.chain}`);
       const chain = await startChain(options, say);
       node = chain.node;

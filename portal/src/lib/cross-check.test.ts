@@ -5,6 +5,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestDatabase } from "../../../test-helpers/postgres.js";
+import { waitFor } from "../testing/chain.js";
 import {
   createIndexerDatabase,
   createRelayerDatabase,
@@ -152,7 +153,8 @@ describe("cross-check", () => {
     const first = await data.crossCheck("1");
     expect(await data.crossCheck("1")).toBe(first);
     await withClient(indexerDb.url, (c) => seedIndexerStatus(c, { height: 321 }));
-    await new Promise((r) => setTimeout(r, 300));
+    // Once the module sees the new height (its height read is reused for a moment):
+    await waitFor("the new height", async () => (await data.height()) === 321);
     const next = await data.crossCheck("1");
     expect(next).not.toBe(first);
     expect(next?.indexedHeight).toBe(321);
@@ -167,7 +169,7 @@ describe("cross-check", () => {
     try {
       const first = await throttled.crossCheck("1");
       await withClient(indexerDb.url, (c) => seedIndexerStatus(c, { height: 322 }));
-      await new Promise((r) => setTimeout(r, 300));
+      await waitFor("the new height", async () => (await throttled.height()) === 322);
       const again = await throttled.crossCheck("1");
       expect(again).toBe(first);
       expect(again?.indexedHeight).toBe(first?.indexedHeight);

@@ -21,6 +21,8 @@ export interface ApiClusterOptions {
 export interface ApiCluster {
   /** Process ids of the API processes running now. */
   pids(): number[];
+  /** Replacements scheduled and not forked yet (none after stop()). */
+  pendingRestarts(): number;
   /** SIGTERM to every API process; resolves when all have exited (or after stopTimeoutMs). No restarts after it. */
   stop(): Promise<void>;
 }
@@ -56,6 +58,7 @@ export function createApiCluster(options: ApiClusterOptions): ApiCluster {
 
   return {
     pids: () => [...live].flatMap((w) => (w.process.pid === undefined ? [] : [w.process.pid])),
+    pendingRestarts: () => restarts.size,
     stop() {
       stopped ??= new Promise<void>((resolve) => {
         stopping = true;

@@ -1,5 +1,5 @@
 /** The signal handling of the relayer's commands, driven through a real EventEmitter standing in for `process` (fakeProcess). */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { fakeProcess } from "../testing/setup.js";
 import { STOP_SIGNALS, stopOnSignal } from "./process.js";
 
@@ -9,6 +9,10 @@ function harness(stop: () => Promise<void>, timeoutMs?: number) {
   stopOnSignal({ stop, signals: proc.signals, exit: proc.exit, timeoutMs, onSignal: (signal) => seen.push(signal) });
   return { ...proc, seen };
 }
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe("stopOnSignal", () => {
   for (const signal of STOP_SIGNALS) {
@@ -87,17 +91,23 @@ describe("stopOnSignal", () => {
     h.signals.emit("SIGTERM");
     await h.exited;
     expect(h.codes).toEqual([1]);
+    // The late end of the stop, and every timer there is, run through: still one exit.
+    vi.useFakeTimers();
     finishStop();
-    await new Promise((r) => setTimeout(r, 10));
+    await vi.runAllTimersAsync();
     expect(h.codes).toEqual([1]);
   });
 
   it("does nothing without a signal", async () => {
+    vi.useFakeTimers();
     let stops = 0;
     const h = harness(async () => {
       stops++;
     }, 20);
-    await new Promise((r) => setTimeout(r, 40));
+    // Far past its timeout on the fake clock, with every pending timer run: no stop, no exit.
+    await vi.advanceTimersByTimeAsync(60_000);
+    await vi.runAllTimersAsync();
+    expect(vi.getTimerCount()).toBe(0);
     expect(stops).toBe(0);
     expect(h.codes).toEqual([]);
   });

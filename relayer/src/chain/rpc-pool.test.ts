@@ -42,12 +42,23 @@ describe("RPC pool", () => {
     let firstDown = true;
     const a = await endpoint(() => (firstDown ? { status: 503 } : { body: { result: "0xa" } }));
     const b = await endpoint(() => ({ body: { result: "0xb" } }));
-    const pool = createRpcPool({ urls: ["http://127.0.0.1:1", a.url, b.url], baseDelayMs: 200, maxDelayMs: 400 });
+    let clock = 1_000_000;
+    const pool = createRpcPool({
+      urls: ["http://127.0.0.1:1", a.url, b.url],
+      baseDelayMs: 200,
+      maxDelayMs: 400,
+      now: () => clock,
+    });
     expect(await pool.call("eth_blockNumber")).toBe("0xb");
     expect(pool.activeUrl()).toBe(b.url);
     expect(pool.health().map((h) => h.up)).toEqual([false, false, true]);
     firstDown = false;
-    await new Promise((r) => setTimeout(r, 700));
+    // Still within their backoff (at most base + max = 600 ms): the pool stays on b.
+    clock += 100;
+    expect(await pool.call("eth_blockNumber")).toBe("0xb");
+    // Past it (the clock moved, no sleeping): the first URL that answers is preferred again.
+    clock += 600;
+    expect(pool.health().map((h) => h.up)).toEqual([true, true, true]);
     expect(await pool.call("eth_blockNumber")).toBe("0xa");
   });
 

@@ -48,6 +48,8 @@ export interface RpcPoolOptions {
   maxDelayMs?: number;
   random?: () => number;
   fetch?: typeof fetch;
+  /** The clock (ms) that decides when a down endpoint is due again; tests move it by hand. */
+  now?: () => number;
 }
 
 interface Endpoint {
@@ -73,6 +75,7 @@ export function createRpcPool(options: RpcPoolOptions): RpcPool {
   const maxDelayMs = options.maxDelayMs ?? 5000;
   const random = options.random ?? Math.random;
   const doFetch = options.fetch ?? fetch;
+  const clock = options.now ?? Date.now;
   const endpoints: Endpoint[] = options.urls.map((url) => ({ url, failures: 0, downUntil: 0, lastError: null }));
   let active = endpoints[0] as Endpoint;
   let nextId = 1;
@@ -110,7 +113,7 @@ export function createRpcPool(options: RpcPoolOptions): RpcPool {
   async function call<T>(method: string, params: unknown[] = []): Promise<T> {
     let lastError: Error | undefined;
     for (let round = 0; round < rounds; round++) {
-      const now = Date.now();
+      const now = clock();
       // Endpoints that are up first, in configured order; then the down ones, soonest back first.
       const order = [
         ...endpoints.filter((e) => e.downUntil <= now),
@@ -128,8 +131,7 @@ export function createRpcPool(options: RpcPoolOptions): RpcPool {
           if (!(error instanceof TransportError)) throw error;
           endpoint.failures++;
           endpoint.lastError = error.message;
-          endpoint.downUntil =
-            Date.now() + baseDelayMs + backoffDelay(endpoint.failures, baseDelayMs, maxDelayMs, random);
+          endpoint.downUntil = clock() + baseDelayMs + backoffDelay(endpoint.failures, baseDelayMs, maxDelayMs, random);
           lastError = error;
         }
       }
@@ -171,7 +173,7 @@ export function createRpcPool(options: RpcPoolOptions): RpcPool {
     health: () =>
       endpoints.map((e) => ({
         url: e.url,
-        up: e.downUntil <= Date.now(),
+        up: e.downUntil <= clock(),
         consecutiveFailures: e.failures,
         lastError: e.lastError,
       })),

@@ -8,12 +8,13 @@ import { createVoteWriter } from "../services/vote-writer.js";
 import { createVoteService } from "../services/votes.js";
 
 /** The API's services as `app.services`. */
-export default fp(
-  async (app) => {
+export default fp<{ now?: () => number }>(
+  async (app, opts) => {
+    const now = opts.now ?? Date.now;
     const { voterIdSecret } = requireApiSecrets(app.config);
-    const keys = createApiKeyVerifier(app.db, app.config.apiKeyCacheMs);
-    const elections = createElectionDirectory(app.db, app.chain.registry, app.config.electionCacheMs);
-    const control = createControl(app.db, app.config.electionCacheMs);
+    const keys = createApiKeyVerifier(app.db, app.config.apiKeyCacheMs, undefined, now);
+    const elections = createElectionDirectory(app.db, app.chain.registry, app.config.electionCacheMs, undefined, now);
+    const control = createControl(app.db, app.config.electionCacheMs, now);
     const writer = createVoteWriter(app.db, { maxConcurrent: Math.max(1, Math.floor(app.config.dbPoolMax / 4)) });
     const hasher = createVoteHasher(app.config.voteHashThreads);
     app.addHook("onClose", async () => hasher.close());
@@ -26,6 +27,7 @@ export default fp(
       registryAddress: app.chain.registryAddress,
       voterIdSecret,
       hasher,
+      now,
     });
     app.decorate("services", { keys, elections, control, writer, votes });
   },

@@ -34,7 +34,13 @@ export interface ApiKeyVerifier {
   forget(keyId?: string): void;
 }
 
-export function createApiKeyVerifier(db: Db, cacheMs: number, maxEntries = 10_000): ApiKeyVerifier {
+/** `now` is the clock (ms) of the cache's expiry; tests pass their own. */
+export function createApiKeyVerifier(
+  db: Db,
+  cacheMs: number,
+  maxEntries = 10_000,
+  now: () => number = Date.now,
+): ApiKeyVerifier {
   const cache = new Map<string, { principal: ClientPrincipal; expires: number }>();
   return {
     async verify(presented) {
@@ -45,7 +51,7 @@ export function createApiKeyVerifier(db: Db, cacheMs: number, maxEntries = 10_00
       // matched a stored hash are ever cached.
       const cacheKey = presented;
       const hit = cache.get(cacheKey);
-      if (hit && hit.expires > Date.now()) return hit.principal;
+      if (hit && hit.expires > now()) return hit.principal;
       const presentedHash = sha256(presented);
       const { rows } = await db.query<{
         key_hash: Buffer;
@@ -74,7 +80,7 @@ export function createApiKeyVerifier(db: Db, cacheMs: number, maxEntries = 10_00
       };
       if (cacheMs > 0) {
         if (cache.size >= maxEntries) cache.clear();
-        cache.set(cacheKey, { principal, expires: Date.now() + cacheMs });
+        cache.set(cacheKey, { principal, expires: now() + cacheMs });
       }
       return principal;
     },

@@ -22,15 +22,16 @@ export async function readControl(db: Db): Promise<ControlFlags> {
     : { intakePaused: false, submissionPaused: false, updatedAt: new Date(0) };
 }
 
-export function createControl(db: Db, cacheMs: number): Control {
+/** `now` is the clock (ms) of the cache's expiry; tests pass their own. */
+export function createControl(db: Db, cacheMs: number, now: () => number = Date.now): Control {
   let cached: { flags: ControlFlags; expires: number } | undefined;
   let inflight: Promise<ControlFlags> | undefined;
   return {
     async get() {
-      if (cached && cached.expires > Date.now()) return cached.flags;
+      if (cached && cached.expires > now()) return cached.flags;
       inflight ??= readControl(db)
         .then((flags) => {
-          cached = { flags, expires: Date.now() + cacheMs };
+          cached = { flags, expires: now() + cacheMs };
           return flags;
         })
         .finally(() => {
@@ -45,7 +46,7 @@ export function createControl(db: Db, cacheMs: number): Control {
         [change.intakePaused ?? null, change.submissionPaused ?? null],
       );
       const flags = await readControl(db);
-      cached = { flags, expires: Date.now() + cacheMs };
+      cached = { flags, expires: now() + cacheMs };
       return flags;
     },
   };

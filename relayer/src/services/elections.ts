@@ -95,6 +95,8 @@ export function createElectionDirectory(
   registry: VoteRegistryContract,
   cacheMs: number,
   unknownCacheMs = 5000,
+  /** The clock (ms) of the cache's expiry; tests pass their own. */
+  now: () => number = Date.now,
 ): ElectionDirectory {
   const cache = new Map<string, { election: Election | null; expires: number }>();
   const inflight = new Map<string, Promise<Election | null>>();
@@ -136,7 +138,7 @@ export function createElectionDirectory(
     const ttl = visible ? cacheMs : unknownCacheMs;
     if (ttl > 0) {
       if (cache.size > 10_000) cache.clear();
-      cache.set(key, { election: visible, expires: Date.now() + ttl });
+      cache.set(key, { election: visible, expires: now() + ttl });
     }
     return visible;
   }
@@ -145,7 +147,7 @@ export function createElectionDirectory(
     async get(electionId) {
       const key = electionId.toString();
       const hit = cache.get(key);
-      if (hit && hit.expires > Date.now()) return hit.election;
+      if (hit && hit.expires > now()) return hit.election;
       let pending = inflight.get(key);
       if (!pending) {
         pending = load(electionId).finally(() => inflight.delete(key));

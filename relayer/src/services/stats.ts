@@ -62,8 +62,8 @@ export async function readStats(db: Db, options: { maxFeePerGas?: bigint; worker
     control,
     perElection,
   ] = await Promise.all([
-    db.query<{ depth: string; oldest: Date | null }>(
-      "select count(*) as depth, min(accepted_at) as oldest from votes where state = 'queued'",
+    db.query<{ depth: string; oldest: Date | null; now: Date }>(
+      "select count(*) as depth, min(accepted_at) as oldest, now() as now from votes where state = 'queued'",
     ),
     db.query<{ m1: string; m5: string }>(
       `select count(*) filter (where accepted_at > now() - interval '1 minute') as m1, count(*) as m5
@@ -128,8 +128,9 @@ export async function readStats(db: Db, options: { maxFeePerGas?: bigint; worker
     ),
   ]);
 
-  const now = Date.now();
   const q = queue.rows[0];
+  // The database's clock: every age below is of a timestamp the database wrote with now().
+  const now = (q?.now ?? new Date()).getTime();
   const b = batches.rows[0];
   const l = latency.rows[0];
   const g = gas.rows[0];

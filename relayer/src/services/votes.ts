@@ -70,6 +70,8 @@ export interface VoteServiceDeps {
   registryAddress: string;
   voterIdSecret: string;
   hasher: VoteHasher;
+  /** The relayer's clock (ms) for whether an election's intake is open; Date.now by default. */
+  now?: () => number;
 }
 
 export function createVoteService(deps: VoteServiceDeps): VoteService {
@@ -106,7 +108,7 @@ export function createVoteService(deps: VoteServiceDeps): VoteService {
       if ((await control.get()).intakePaused) throw unavailable("intake_paused", "vote intake is paused", 30);
       const election = await elections.get(electionId);
       if (!election) throw notFound("unknown_election", `election ${id} does not exist`);
-      const intake = intakeState(election);
+      const intake = intakeState(election, new Date((deps.now ?? Date.now)()));
       if (!intake.open) {
         if (intake.code === "election_paused") throw unavailable(intake.code, intake.message, 30);
         throw unprocessable(intake.code, intake.message);

@@ -156,8 +156,11 @@ export function assertContiguous(records: { seq: number; ref: string }[]): strin
   return refs;
 }
 
-/** A worker in this process (ticks driven by the test), with its own pool and chain context. */
-export async function testWorker(config: Config) {
+/**
+ * A worker in this process (ticks driven by the test), with its own pool and chain context.
+ * `lines` collects its log from the start, so a test can watch it before `start()` returns.
+ */
+export async function testWorker(config: Config, options: { lines?: string[] } = {}) {
   const { createDb } = await import("../db/pool.js");
   const { createChainContext } = await import("../chain/context.js");
   const { createWorker } = await import("../worker/worker.js");
@@ -165,7 +168,7 @@ export async function testWorker(config: Config) {
   const pool = createDb(config.databaseUrl, 4, "test-worker");
   const chainContext = await createChainContext(config, pool);
   const key = resolveSigningKey(config, chainContext.chainId);
-  const lines: string[] = [];
+  const lines: string[] = options.lines ?? [];
   const { createLog } = await import("../log.js");
   const worker = createWorker({
     config,

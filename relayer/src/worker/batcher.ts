@@ -42,8 +42,9 @@ export function createBatcher(deps: {
     );
     const row = election.rows[0];
     if (!row) return null;
-    const { rows: votes } = await client.query<{ id: string; accepted_at: Date }>(
-      `select id, accepted_at from votes
+    // The wait is measured on the database's clock, the one that wrote accepted_at.
+    const { rows: votes } = await client.query<{ id: string; accepted_at: Date; db_now: Date }>(
+      `select id, accepted_at, now() as db_now from votes
         where election_id = $1 and state = 'queued'
         order by id
         limit $2
@@ -51,8 +52,8 @@ export function createBatcher(deps: {
       [electionId, maxBatch],
     );
     if (votes.length === 0) return null;
-    const oldest = votes[0]?.accepted_at as Date;
-    if (votes.length < maxBatch && now.getTime() - oldest.getTime() < maxWaitMs) return null;
+    const first = votes[0] as { accepted_at: Date; db_now: Date };
+    if (votes.length < maxBatch && first.db_now.getTime() - first.accepted_at.getTime() < maxWaitMs) return null;
     const firstSeq = Number(row.next_seq);
     const { rows: batch } = await client.query<{ id: string }>(
       `insert into batches (election_id, first_seq, vote_count, state) values ($1, $2, $3, 'formed') returning id`,

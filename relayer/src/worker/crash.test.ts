@@ -119,7 +119,8 @@ it("after kill -9 at random points and restarts, every accepted vote is on chain
       k % 2 === 0
         ? "after_form=0.05,after_store=0.08,after_broadcast=0.08,before_mined_update=0.08,after_reconcile_read=0.5"
         : "";
-    const startedAt = new Date();
+    // The database's clock, not this process's: the heartbeat is written with now().
+    const startedAt: Date = (await sql.query("select clock_timestamp() as t")).rows[0].t;
     child = startWorker(points);
     let exited = false;
     child.once("exit", () => {
@@ -150,8 +151,18 @@ it("after kill -9 at random points and restarts, every accepted vote is on chain
       intervalMs: 250,
       what: `${accepted.length} votes on chain`,
     });
-    // a little longer: anything recorded twice would show up now
-    await new Promise((r) => setTimeout(r, 1000));
+    // Until the worker has settled everything (no vote queued, every batch confirmed or failed):
+    // then nothing it sent is still on its way, and anything recorded twice is on chain now.
+    await until(
+      async () =>
+        (
+          await sql.query(
+            `select (select count(*) from votes where state = 'queued')::int
+                  + (select count(*) from batches where state not in ('confirmed', 'failed'))::int as open`,
+          )
+        ).rows[0].open === 0,
+      { timeoutMs: 60_000, intervalMs: 250, what: "every batch settled" },
+    );
   } catch (error) {
     console.log(output.join(""));
     throw error;

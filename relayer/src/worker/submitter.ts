@@ -66,6 +66,8 @@ interface AttemptRow {
   status: AttemptStatus;
   created_at: Date;
   sent_at: Date | null;
+  /** Milliseconds since it was sent (or stored), on the database's clock, which wrote both. */
+  age_ms: number;
 }
 
 interface Receipt {
@@ -352,7 +354,7 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
     const now = Date.now();
     if (!latest || now - (lastKnownCheck.get(tx.id) ?? 0) < 1000) return;
     lastKnownCheck.set(tx.id, now);
-    const age = now - (latest.sent_at ?? latest.created_at).getTime();
+    const age = latest.age_ms;
     let outcome: BroadcastOutcome | null = null;
     if (latest.status === AttemptStatus.Pending) {
       // Stored but not accepted by a node yet (crash before broadcast, node down, fee refused).
@@ -501,7 +503,8 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
       );
       if (txs.length === 0) return;
       const { rows: attempts } = await db.query<AttemptRow & { tx_id: string }>(
-        `select id, tx_id, hash, raw, max_fee_per_gas, max_priority_fee_per_gas, status, created_at, sent_at
+        `select id, tx_id, hash, raw, max_fee_per_gas, max_priority_fee_per_gas, status, created_at, sent_at,
+                (extract(epoch from now() - coalesce(sent_at, created_at)) * 1000)::float8 as age_ms
            from tx_attempts where tx_id = any($1::bigint[]) order by id`,
         [txs.map((t) => t.id)],
       );

@@ -300,12 +300,17 @@ describe("worker", () => {
 
   it("lets one worker per signing key submit: a second one waits for the lock", async () => {
     let second: Awaited<ReturnType<typeof testWorker>> | undefined;
-    const starting = testWorker(config).then((x) => {
+    const lines: string[] = [];
+    const starting = testWorker(config, { lines }).then((x) => {
       second = x;
       return x;
     });
-    await new Promise((r) => setTimeout(r, 1500));
+    // It found the lock taken and waits (a condition, not a pause that hopes it would have started).
+    await until(async () => lines.some((l) => l.includes("another worker holds this signing key's lock")), {
+      what: "the second worker to find the lock taken",
+    });
     expect(second).toBeUndefined();
+    expect(lines.some((l) => l.includes("worker started"))).toBe(false);
     await w.stop();
     // The harness stops the worker it holds at the end: this one from now on.
     w = h.w = await starting;
