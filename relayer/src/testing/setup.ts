@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from "node:events";
 import { LOCAL_ACCOUNTS, type VoteRegistryContract } from "@veritally/contracts";
+import { type AnvilOptions, startAnvilNode } from "@veritally/contracts/anvil-node";
 import { createElection, deployVoteRegistry } from "@veritally/contracts/deploy";
 import { type LocalNode, startLocalNode } from "@veritally/contracts/local-node";
 import { NonceManager, Wallet } from "ethers";
@@ -31,8 +32,11 @@ export interface TestChain {
   stop(): Promise<void>;
 }
 
-export async function startTestChain(blockMs = 0): Promise<TestChain> {
-  const node = await startLocalNode({ blockMs });
+/** Hardhat's node (a number: its block interval in ms), or anvil with these options. */
+export type TestChainKind = number | { anvil: AnvilOptions };
+
+export async function startTestChain(kind: TestChainKind = 0): Promise<TestChain> {
+  const node = typeof kind === "number" ? await startLocalNode({ blockMs: kind }) : await startAnvilNode(kind.anvil);
   const deployer = new NonceManager(new Wallet(LOCAL_ACCOUNTS.deployer.privateKey, node.provider));
   const { registry, deployment } = await deployVoteRegistry({ deployer, relayer: LOCAL_ACCOUNTS.relayer.address });
   const now = async () => (await node.provider.getBlock("latest"))?.timestamp ?? Math.floor(Date.now() / 1000);
@@ -310,10 +314,12 @@ export async function startWorkerHarness(
     client: string;
     env?: (chain: TestChain) => Record<string, string> | Promise<Record<string, string>>;
     beforeWorker?: (sql: pg.Pool) => Promise<void>;
+    /** Default: Hardhat's node, automining. */
+    chain?: TestChainKind;
   },
 ): Promise<WorkerHarness> {
   const { buildApp } = await import("../app.js");
-  const [chain, db] = await Promise.all([startTestChain(), startTestDb(label)]);
+  const [chain, db] = await Promise.all([startTestChain(options.chain), startTestDb(label)]);
   const config = testConfig(db, chain, (await options.env?.(chain)) ?? {});
   const app = await buildApp({ config });
   const sql = new pg.Pool({ connectionString: db.url, max: 2 });
