@@ -25,6 +25,7 @@ export default fp(
       chainId: app.chain.chainId,
       registryAddress: app.chain.registryAddress,
       voterIdSecret,
+      voterIdCase: app.config.voterIdCase,
       hasher,
     });
     app.decorate("services", { keys, elections, control, writer, votes });
