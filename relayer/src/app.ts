@@ -15,6 +15,7 @@ import chainPlugin from "./plugins/chain.js";
 import configPlugin from "./plugins/config.js";
 import dbPlugin from "./plugins/db.js";
 import errorsPlugin from "./plugins/errors.js";
+import jsonBodyPlugin from "./plugins/json-body.js";
 import securityPlugin from "./plugins/security.js";
 import servicesPlugin from "./plugins/services.js";
 import swaggerPlugin from "./plugins/swagger.js";
@@ -40,6 +41,7 @@ export const relayerApp = fp<AppOptions>(
   async (app, opts) => {
     await app.register(configPlugin, { config: opts.config });
     await app.register(errorsPlugin);
+    await app.register(jsonBodyPlugin);
     await app.register(swaggerPlugin);
     await app.register(dbPlugin, opts.db ? { db: opts.db } : {});
     await app.register(chainPlugin, opts.chain ? { chain: opts.chain } : {});

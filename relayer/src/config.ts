@@ -50,6 +50,10 @@ export const EnvSchema = Type.Object({
   ELECTION_CACHE_MS: Int(0, 600_000, 1000, "how long a process trusts an election row"),
   CHAIN_REFRESH_MS: Int(100, 3_600_000, 5000, "worker re-reads elections from the chain"),
   REGISTRY_FROM_BLOCK: Type.Optional(Type.Integer({ minimum: 0, description: "first block to search for events" })),
+  VOTER_ID_CASE: Type.Union([Type.Literal("fold"), Type.Literal("exact")], {
+    default: "fold",
+    description: "voter ids compared case-insensitively (fold) or not (exact); a client may have its own",
+  }),
   WEBHOOK_RETRY_BASE_MS: Int(10, 3_600_000, 1000, "first retry delay; doubles per attempt"),
 });
 export type Env = Static<typeof EnvSchema>;
@@ -88,6 +92,7 @@ export interface Config {
   chainRefreshMs: number;
   registryFromBlock: number | undefined;
   webhookRetryBaseMs: number;
+  voterIdCase: "fold" | "exact";
   secrets: Secrets;
 }
 
@@ -211,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chainRefreshMs: parsed.CHAIN_REFRESH_MS,
     registryFromBlock: parsed.REGISTRY_FROM_BLOCK,
     webhookRetryBaseMs: parsed.WEBHOOK_RETRY_BASE_MS,
+    voterIdCase: parsed.VOTER_ID_CASE,
     secrets: {
       adminApiKey: secret("ADMIN_API_KEY"),
       voterIdSecret: secret("VOTER_ID_SECRET"),

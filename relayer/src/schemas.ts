@@ -128,6 +128,11 @@ export const CreateClientBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100, pattern: "^[\\x20-\\x7e]+$" }),
     rateLimitPerMinute: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
+    voterIdCase: Type.Optional(
+      Type.Union([Type.Literal("fold"), Type.Literal("exact")], {
+        description: "How this client's voter ids compare: fold (case-insensitive) or exact; default VOTER_ID_CASE.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -140,6 +145,7 @@ export const ClientBody = Type.Object({
   id: Type.String(),
   name: Type.String(),
   rateLimitPerMinute: Type.Union([Type.Integer(), Type.Null()]),
+  voterIdCase: Type.Union([Type.String(), Type.Null()]),
   webhookUrl: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String(),
   keys: Type.Array(

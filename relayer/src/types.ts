@@ -29,5 +29,7 @@ declare module "fastify" {
   }
   interface FastifyRequest {
     client: ClientPrincipal | null;
+    /** Set once the admin key was checked. */
+    admin: boolean;
   }
 }

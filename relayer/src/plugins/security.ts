@@ -3,7 +3,7 @@
  * depend on the request) and set on every answer: @fastify/helmet would rebuild them per request,
  * a measurable share of the intake path. Rate limits: per voting client (its own limit or
  * RATE_LIMIT_PER_MINUTE), per IP for requests without a client (the public status route),
- * counted after authentication so a client is limited by its key, not its address.
+ * counted after authentication so a client (or the admin key) is limited by its key, not its address.
  */
 
 import rateLimit from "@fastify/rate-limit";
@@ -36,11 +36,15 @@ export default fp(
       global: true,
       hook: "preHandler",
       timeWindow: 60_000,
-      keyGenerator: (request) => (request.client ? `client:${request.client.clientId}` : `ip:${request.ip}`),
+      // A valid key is limited as itself (its client, or the admin key), never by its address.
+      keyGenerator: (request) =>
+        request.client ? `client:${request.client.clientId}` : request.admin ? "admin" : `ip:${request.ip}`,
       max: (request) =>
         request.client
           ? (request.client.rateLimitPerMinute ?? app.config.rateLimitPerMinute)
-          : app.config.rateLimitUnauthenticatedPerMinute,
+          : request.admin
+            ? app.config.rateLimitPerMinute
+            : app.config.rateLimitUnauthenticatedPerMinute,
       allowList: (request) => UNLIMITED.test(request.url),
       errorResponseBuilder: (_request, context) =>
         new HttpError(429, "rate_limited", `rate limit of ${context.max} requests per minute reached`, {

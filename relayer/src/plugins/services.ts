@@ -26,6 +26,7 @@ export default fp<{ now?: () => number }>(
       chainId: app.chain.chainId,
       registryAddress: app.chain.registryAddress,
       voterIdSecret,
+      voterIdCase: app.config.voterIdCase,
       hasher,
       now,
     });

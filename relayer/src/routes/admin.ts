@@ -23,6 +23,7 @@ import {
   WebhookSet,
 } from "../schemas.js";
 import { newApiKey } from "../services/api-keys.js";
+import { checkElectionText, parseInstant } from "../services/election-input.js";
 import { ELECTION_COLUMNS, type Election, electionFromRow, intakeState } from "../services/elections.js";
 import { readStats } from "../services/stats.js";
 import { parseElectionId } from "../services/votes.js";
@@ -75,15 +76,14 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const b = request.body;
+      checkElectionText(b.metadata);
       const metadata = validateElectionMetadata(b.metadata);
       const id = (
         b.electionId !== undefined ? parseElectionId(b.electionId) : BigInt(randomInt(1, 2 ** 48 - 1))
       ).toString();
-      const [opensAt, closesAt, recordUntil] = [b.opensAt, b.closesAt, b.recordUntil].map((t) => new Date(t)) as [
-        Date,
-        Date,
-        Date,
-      ];
+      const opensAt = parseInstant("opensAt", b.opensAt);
+      const closesAt = parseInstant("closesAt", b.closesAt);
+      const recordUntil = parseInstant("recordUntil", b.recordUntil);
       if (!(opensAt < closesAt)) throw new InvalidInputError("closesAt", "must be after opensAt");
       if (recordUntil < closesAt) throw new InvalidInputError("recordUntil", "must not be before closesAt");
       if (closesAt.getTime() <= Date.now()) throw new InvalidInputError("closesAt", "must be in the future");
@@ -223,9 +223,12 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
       id: string;
       name: string;
       rate_limit_per_minute: number | null;
+      voter_id_case: string | null;
       webhook_url: string | null;
       created_at: Date;
-    }>("select id, name, rate_limit_per_minute, webhook_url, created_at from clients where id = $1", [clientId]);
+    }>("select id, name, rate_limit_per_minute, voter_id_case, webhook_url, created_at from clients where id = $1", [
+      clientId,
+    ]);
     const c = rows[0];
     if (!c) throw notFound("unknown_client", `no client ${clientId}`);
     const keys = await app.db.query<{ key_id: string; created_at: Date; revoked_at: Date | null }>(
@@ -236,6 +239,7 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
       id: c.id,
       name: c.name,
       rateLimitPerMinute: c.rate_limit_per_minute,
+      voterIdCase: c.voter_id_case,
       webhookUrl: c.webhook_url,
       createdAt: c.created_at.toISOString(),
       keys: keys.rows.map((k) => ({
@@ -272,8 +276,9 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
       const key = newApiKey();
       const clientId = await withTransaction(app.db, async (tx) => {
         const inserted = await tx.query<{ id: string }>(
-          "insert into clients (name, rate_limit_per_minute) values ($1, $2) on conflict (name) do nothing returning id",
-          [request.body.name, request.body.rateLimitPerMinute ?? null],
+          `insert into clients (name, rate_limit_per_minute, voter_id_case) values ($1, $2, $3)
+           on conflict (name) do nothing returning id`,
+          [request.body.name, request.body.rateLimitPerMinute ?? null, request.body.voterIdCase ?? null],
         );
         const id = inserted.rows[0]?.id;
         if (!id) throw conflict("client_exists", `a client named ${JSON.stringify(request.body.name)} exists`);

@@ -5,10 +5,10 @@ import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { notFound } from "../http-errors.js";
 import { errors, WebhookBody, WebhookSet } from "../schemas.js";
-import { checkWebhookUrl } from "../services/webhook-url.js";
+import { checkWebhookTarget } from "../services/webhook-url.js";
 
 export async function setWebhook(app: FastifyInstance, clientId: string, urlText: string) {
-  const url = checkWebhookUrl(urlText, app.config.webhookAllowPrivate).toString();
+  const url = (await checkWebhookTarget(urlText, app.config.webhookAllowPrivate)).toString();
   const secret = `whsec_${randomBytes(32).toString("base64url")}`;
   const { rowCount } = await app.db.query("update clients set webhook_url = $2, webhook_secret = $3 where id = $1", [
     clientId,

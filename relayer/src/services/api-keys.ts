@@ -6,12 +6,15 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Db } from "../db/pool.js";
+import type { VoterIdCase } from "./voter-id.js";
 
 export interface ClientPrincipal {
   clientId: string;
   clientName: string;
   keyId: string;
   rateLimitPerMinute: number | null;
+  /** The client's own voter-id case policy; null: VOTER_ID_CASE. */
+  voterIdCase: VoterIdCase | null;
 }
 
 const KEY_PATTERN = /^vt_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
@@ -58,8 +61,9 @@ export function createApiKeyVerifier(
         client_id: string;
         name: string;
         rate_limit_per_minute: number | null;
+        voter_id_case: VoterIdCase | null;
       }>(
-        `select k.key_hash, c.id as client_id, c.name, c.rate_limit_per_minute
+        `select k.key_hash, c.id as client_id, c.name, c.rate_limit_per_minute, c.voter_id_case
            from api_keys k join clients c on c.id = k.client_id
           where k.key_id = $1 and k.revoked_at is null and c.disabled_at is null`,
         [keyId],
@@ -77,6 +81,7 @@ export function createApiKeyVerifier(
         clientName: row.name,
         keyId,
         rateLimitPerMinute: row.rate_limit_per_minute,
+        voterIdCase: row.voter_id_case,
       };
       if (cacheMs > 0) {
         if (cache.size >= maxEntries) cache.clear();

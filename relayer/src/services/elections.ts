@@ -98,7 +98,10 @@ export function createElectionDirectory(
   /** The clock (ms) of the cache's expiry; tests pass their own. */
   now: () => number = Date.now,
 ): ElectionDirectory {
+  // Known and unknown ids are kept apart, so a flood of random ids (each one chain lookup, then
+  // remembered as unknown for unknownCacheMs) never pushes the real elections out of the cache.
   const cache = new Map<string, { election: Election | null; expires: number }>();
+  const unknown = new Map<string, number>();
   const inflight = new Map<string, Promise<Election | null>>();
 
   async function fromDb(id: string): Promise<Election | null> {
@@ -135,10 +138,12 @@ export function createElectionDirectory(
     let election = await fromDb(key);
     if (!election) election = await fromChain(id);
     const visible = election && election.state !== ElectionState.Failed ? election : null;
-    const ttl = visible ? cacheMs : unknownCacheMs;
-    if (ttl > 0) {
+    if (visible && cacheMs > 0) {
       if (cache.size > 10_000) cache.clear();
-      cache.set(key, { election: visible, expires: now() + ttl });
+      cache.set(key, { election: visible, expires: now() + cacheMs });
+    } else if (!visible && unknownCacheMs > 0) {
+      if (unknown.size > 100_000) unknown.clear();
+      unknown.set(key, now() + unknownCacheMs);
     }
     return visible;
   }
@@ -148,6 +153,8 @@ export function createElectionDirectory(
       const key = electionId.toString();
       const hit = cache.get(key);
       if (hit && hit.expires > now()) return hit.election;
+      const unknownUntil = unknown.get(key);
+      if (unknownUntil !== undefined && unknownUntil > now()) return null;
       let pending = inflight.get(key);
       if (!pending) {
         pending = load(electionId).finally(() => inflight.delete(key));
@@ -156,8 +163,13 @@ export function createElectionDirectory(
       return pending;
     },
     invalidate(electionId) {
-      if (electionId === undefined) cache.clear();
-      else cache.delete(electionId.toString());
+      if (electionId === undefined) {
+        cache.clear();
+        unknown.clear();
+      } else {
+        cache.delete(electionId.toString());
+        unknown.delete(electionId.toString());
+      }
     },
   };
 }

@@ -15,6 +15,7 @@ import type { ElectionDirectory } from "./elections.js";
 import { intakeState } from "./elections.js";
 import type { VoteHasher } from "./vote-hasher.js";
 import type { VoteWriter } from "./vote-writer.js";
+import { canonicalVoterId, type VoterIdCase } from "./voter-id.js";
 
 export const MAX_UINT256 = (1n << 256n) - 1n;
 
@@ -69,6 +70,8 @@ export interface VoteServiceDeps {
   chainId: number;
   registryAddress: string;
   voterIdSecret: string;
+  /** The default voter-id case policy (VOTER_ID_CASE). */
+  voterIdCase: VoterIdCase;
   hasher: VoteHasher;
   /** The relayer's clock (ms) for whether an election's intake is open; Date.now by default. */
   now?: () => number;
@@ -98,9 +101,8 @@ export function createVoteService(deps: VoteServiceDeps): VoteService {
     async accept(input) {
       const electionId = parseElectionId(input.electionId);
       const id = electionId.toString();
-      const requestHash = input.idempotencyKey
-        ? hmac(`idempotency\n${id}\n${input.voterId}\n${input.choice}`)
-        : undefined;
+      const voterId = canonicalVoterId(input.voterId, input.principal.voterIdCase ?? deps.voterIdCase);
+      const requestHash = input.idempotencyKey ? hmac(`idempotency\n${id}\n${voterId}\n${input.choice}`) : undefined;
       if (input.idempotencyKey && requestHash) {
         const prior = await priorAnswer(input.principal.clientId, input.idempotencyKey, requestHash);
         if (prior) return { body: prior, replayed: true };
@@ -119,7 +121,7 @@ export function createVoteService(deps: VoteServiceDeps): VoteService {
           `choice: ${input.choice} is not a choice of this election (0 to ${election.choiceCount - 1})`,
         );
       }
-      const voterHash = hmac(`voter\n${id}\n${input.voterId}`);
+      const voterHash = hmac(`voter\n${id}\n${voterId}`);
 
       for (let attempt = 0; attempt < 3; attempt++) {
         const ref = newRef();

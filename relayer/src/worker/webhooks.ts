@@ -11,7 +11,7 @@ import { encodeRef } from "@veritally/contracts";
 import type pg from "pg";
 import type { Db } from "../db/pool.js";
 import { bufferToHex } from "../db/pool.js";
-import { assertDeliverable } from "../services/webhook-url.js";
+import { postWebhook, type Resolver } from "../services/webhook-url.js";
 
 export type WebhookEvent = "votes.confirmed" | "votes.failed";
 
@@ -94,6 +94,8 @@ export function createWebhookSender(deps: {
   allowPrivate: boolean;
   batch?: number;
   random?: () => number;
+  /** Name resolution for deliveries (tests pass their own to play DNS answers). */
+  resolve?: Resolver;
 }): WebhookSender {
   const random = deps.random ?? Math.random;
   return {
@@ -126,12 +128,11 @@ export function createWebhookSender(deps: {
           } else {
             try {
               const url = new URL(row.webhook_url);
-              await assertDeliverable(url, deps.allowPrivate);
               const body = JSON.stringify({ id: row.id, ...(row.payload as object) });
               const timestamp = Math.floor(Date.now() / 1000);
-              const response = await fetch(url, {
-                method: "POST",
-                headers: {
+              status = await postWebhook(
+                url,
+                {
                   "content-type": "application/json",
                   "user-agent": "veritally-relayer",
                   "veritally-event": row.event,
@@ -139,11 +140,12 @@ export function createWebhookSender(deps: {
                   "veritally-signature": signWebhook(row.webhook_secret, timestamp, body),
                 },
                 body,
-                redirect: "manual",
-                signal: AbortSignal.timeout(deps.timeoutMs),
-              });
-              status = response.status;
-              await response.body?.cancel().catch(() => {});
+                {
+                  timeoutMs: deps.timeoutMs,
+                  allowPrivate: deps.allowPrivate,
+                  ...(deps.resolve ? { resolve: deps.resolve } : {}),
+                },
+              );
               if (status < 200 || status >= 300) error = `HTTP ${status}`;
             } catch (e) {
               error = (e as Error).message.slice(0, 300);
