@@ -10,7 +10,9 @@
  */
 const days = Number(process.env.VERITALLY_CLOCK_OFFSET_DAYS ?? "0");
 if (!Number.isFinite(days)) {
-  throw new Error(`VERITALLY_CLOCK_OFFSET_DAYS must be a number of days, got "${process.env.VERITALLY_CLOCK_OFFSET_DAYS}"`);
+  throw new Error(
+    `VERITALLY_CLOCK_OFFSET_DAYS must be a number of days, got "${process.env.VERITALLY_CLOCK_OFFSET_DAYS}"`,
+  );
 }
 const offsetMs = Math.round(days * 86_400_000);
 const RealDate = globalThis.Date;

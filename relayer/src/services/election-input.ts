@@ -13,7 +13,8 @@ const INVISIBLE = /[\p{Cf}\p{Z}\s]/gu;
 function checkText(field: string, value: unknown, options: { multiline?: boolean; visible?: boolean } = {}) {
   if (typeof value !== "string") return;
   if (/\p{Cs}/u.test(value)) throw new InvalidInputError(field, "contains a lone surrogate (not valid Unicode text)");
-  const control = options.multiline ? /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]/ : /\p{Cc}/u;
+  // Multi-line text may hold tab, line feed and carriage return; no other control character.
+  const control = options.multiline ? /(?![\t\n\r])\p{Cc}/u : /\p{Cc}/u;
   const bad = control.exec(value);
   if (bad) {
     const code = (bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
