@@ -47,13 +47,19 @@ export async function runApiCommand(options: ApiCommandOptions = {}): Promise<vo
   const error = options.error ?? ((line: string) => console.error(line));
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const serve = async () => {
-    const { app } = await startApi(env, { migrate: false });
+    // The stop is in place before the server listens: a SIGTERM that comes as soon as the port
+    // answers (a cluster stopping right after its processes are up) must close in order and
+    // exit 0, not end the process by the signal's default action.
+    let handle: ApiHandle | undefined;
     stopOnSignal({
-      stop: () => app.close(),
-      onSignal: (signal) => app.log.info({ signal }, "closing"),
+      stop: async () => {
+        await handle?.close();
+      },
+      onSignal: (signal) => handle?.app.log.info({ signal }, "closing"),
       signals: options.signals,
       exit,
     });
+    handle = await startApi(env, { migrate: false });
   };
   try {
     if (!cluster.isPrimary) return await serve();
