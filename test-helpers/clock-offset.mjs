@@ -9,7 +9,11 @@
  * they would under faketime. `npm run test:year-ahead` runs the unit projects a year ahead.
  */
 const days = Number(process.env.VERITALLY_CLOCK_OFFSET_DAYS ?? "0");
-if (!Number.isFinite(days)) throw new Error(`VERITALLY_CLOCK_OFFSET_DAYS must be a number of days, got "${days}"`);
+if (!Number.isFinite(days)) {
+  throw new Error(
+    `VERITALLY_CLOCK_OFFSET_DAYS must be a number of days, got "${process.env.VERITALLY_CLOCK_OFFSET_DAYS}"`,
+  );
+}
 const offsetMs = Math.round(days * 86_400_000);
 const RealDate = globalThis.Date;
 
