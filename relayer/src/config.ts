@@ -30,7 +30,12 @@ export const EnvSchema = Type.Object({
   MAX_BATCH: Int(1, 3000, 200, "votes per batch at most (3000 keeps a batch under the 16,777,216 gas cap)"),
   MAX_WAIT_MS: Int(0, 600_000, 1000, "flush a batch when its oldest vote waited this long"),
   POLL_MS: Int(10, 60_000, 100, "worker loop interval"),
-  CONFIRMATIONS: Int(1, 1000, 2, "blocks for a batch to count as confirmed"),
+  CONFIRMATIONS: Int(
+    0,
+    1000,
+    0,
+    "blocks deep for a batch to count as final, besides the node's finalized block; 0: automatic (2 where the node serves finalized or on the local chain, else 64)",
+  ),
   MAX_IN_FLIGHT: Int(1, 256, 16, "unconfirmed transactions at most"),
   MAX_FEE_GWEI: Type.String({ default: "200", pattern: "^[0-9]+(\\.[0-9]{1,9})?$", description: "fee cap per gas" }),
   MIN_PRIORITY_FEE_GWEI: Type.String({ default: "0.001", pattern: "^[0-9]+(\\.[0-9]{1,9})?$" }),

@@ -85,6 +85,13 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     failedVotes: gauge("failed_votes", "failed votes by reason", ["reason"]),
     workerAlive: gauge("worker_alive", "1 if the worker reported in the last 15 s"),
     feeAboveCap: gauge("fee_above_cap", "1 if network fees are above the cap"),
+    nonceGap: gauge("nonce_gap", "nonces of the signing key the node lacks below ours (0: none)"),
+    nonceGapAge: gauge("nonce_gap_age_seconds", "how long the current nonce gap has been open"),
+    finalBlock: gauge("final_block", "the highest block the relayer treats as final"),
+    finalVoteMissing: gauge(
+      "final_vote_missing",
+      "votes once reported final and later not on chain (the gravest alarm: must stay 0)",
+    ),
   };
 
   app.addHook("onResponse", (request, reply, done) => {
@@ -110,6 +117,10 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     for (const f of s.failures.votes) g.failedVotes.set({ reason: f.reason }, f.count);
     g.workerAlive.set(s.worker.alive ? 1 : 0);
     g.feeAboveCap.set(s.fees.aboveCap ? 1 : 0);
+    g.nonceGap.set(s.nonces.gap ? s.nonces.gap.to - s.nonces.gap.from + 1 : 0);
+    g.nonceGapAge.set(s.nonces.gap ? s.nonces.gap.ageMs / 1000 : 0);
+    g.finalBlock.set(s.finality.finalBlock ?? 0);
+    g.finalVoteMissing.set(s.finality.finalMissingVotes);
     return reply.type(registry.contentType).send(await registry.metrics());
   });
 };

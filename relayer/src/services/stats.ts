@@ -35,6 +35,23 @@ export interface RelayerStats {
     rpcUrl: string | null;
     lastError: string | null;
   };
+  /** What counts as final, as the worker saw it at its last head. */
+  finality: {
+    /** The node's `finalized` block; null where the node serves none. */
+    finalizedBlock: number | null;
+    /** The highest block the relayer treats as final (the lower of `finalized` and CONFIRMATIONS). */
+    finalBlock: number | null;
+    confirmations: number | null;
+    /** Transactions (and their votes) once reported final and later not on chain: must stay 0. */
+    finalMissingTransactions: number;
+    finalMissingVotes: number;
+  };
+  /** The signing key's nonces: the chain's count, ours, and a gap the node lacks (null: none). */
+  nonces: {
+    chain: number | null;
+    next: number | null;
+    gap: { from: number; to: number; since: string; ageMs: number } | null;
+  };
   elections: {
     electionId: string;
     queued: number;
@@ -61,6 +78,7 @@ export async function readStats(db: Db, options: { maxFeePerGas?: bigint; worker
     worker,
     control,
     perElection,
+    finalMissing,
   ] = await Promise.all([
     db.query<{ depth: string; oldest: Date | null; now: Date }>(
       "select count(*) as depth, min(accepted_at) as oldest, now() as now from votes where state = 'queued'",
@@ -115,6 +133,14 @@ export async function readStats(db: Db, options: { maxFeePerGas?: bigint; worker
       waiting_reason: string | null;
       last_error: string | null;
       rpc_url: string | null;
+      finalized_block: string | null;
+      final_block: string | null;
+      confirmations: number | null;
+      chain_nonce: string | null;
+      next_nonce: string | null;
+      nonce_gap_from: string | null;
+      nonce_gap_to: string | null;
+      nonce_gap_since: Date | null;
     }>("select * from worker_status order by heartbeat_at desc limit 1"),
     db.query<{ intake_paused: boolean; submission_paused: boolean }>(
       "select intake_paused, submission_paused from relayer_control",
@@ -125,6 +151,11 @@ export async function readStats(db: Db, options: { maxFeePerGas?: bigint; worker
                    from votes where state = 'queued' group by election_id) q
            join elections e on e.election_id = q.election_id
           order by e.record_until`,
+    ),
+    db.query<{ txs: string; votes: string }>(
+      `select count(distinct t.id) as txs, coalesce(sum(b.vote_count), 0) as votes
+         from chain_txs t left join batches b on b.tx_id = t.id
+        where t.final_missing_at is not null`,
     ),
   ]);
 
@@ -184,6 +215,32 @@ export async function readStats(db: Db, options: { maxFeePerGas?: bigint; worker
     warnings.push({ code: "fee_above_cap", electionId: null, message: "network fees are above the cap: batches wait" });
   }
 
+  const missingTxs = Number(finalMissing.rows[0]?.txs ?? 0);
+  const missingVotes = Number(finalMissing.rows[0]?.votes ?? 0);
+  if (missingTxs > 0) {
+    warnings.unshift({
+      code: "final_vote_missing",
+      electionId: null,
+      message: `ALARM: ${missingTxs} transaction(s) with ${missingVotes} vote(s) were reported final and later not on chain; they were sent again (see docs/election-day.md)`,
+    });
+  }
+  const gap =
+    w?.nonce_gap_from != null && w.nonce_gap_to != null && w.nonce_gap_since
+      ? {
+          from: Number(w.nonce_gap_from),
+          to: Number(w.nonce_gap_to),
+          since: w.nonce_gap_since.toISOString(),
+          ageMs: Math.max(0, now - w.nonce_gap_since.getTime()),
+        }
+      : null;
+  if (gap && alive) {
+    warnings.push({
+      code: "nonce_gap",
+      electionId: null,
+      message: `the node lacks nonces ${gap.from}–${gap.to} of the signing key (for ${Math.round(gap.ageMs / 1000)} s): sending them again`,
+    });
+  }
+
   const stats: RelayerStats = {
     generatedAt: new Date(now).toISOString(),
     queue: {
@@ -226,6 +283,18 @@ export async function readStats(db: Db, options: { maxFeePerGas?: bigint; worker
       chainHead: w?.chain_head == null ? null : Number(w.chain_head),
       rpcUrl: w?.rpc_url ?? null,
       lastError: w?.last_error ?? null,
+    },
+    finality: {
+      finalizedBlock: w?.finalized_block == null ? null : Number(w.finalized_block),
+      finalBlock: w?.final_block == null ? null : Number(w.final_block),
+      confirmations: w?.confirmations ?? null,
+      finalMissingTransactions: missingTxs,
+      finalMissingVotes: missingVotes,
+    },
+    nonces: {
+      chain: w?.chain_nonce == null ? null : Number(w.chain_nonce),
+      next: w?.next_nonce == null ? null : Number(w.next_nonce),
+      gap,
     },
     elections,
     warnings,

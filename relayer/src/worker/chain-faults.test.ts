@@ -235,5 +235,5 @@ describe("RPC outage", () => {
     });
     expect(new Set((await recordedVotes(chain, 5)).map((r) => r.ref))).toEqual(new Set(accepted.map((a) => a.refHex)));
     expect((await stats()).worker.lastError).toBeNull();
-  });
+  }, 60_000);
 });

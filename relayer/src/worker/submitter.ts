@@ -15,18 +15,18 @@
 
 import { voteRegistryInterface } from "@veritally/contracts";
 import { getAddress, Transaction, type Wallet } from "ethers";
-import type pg from "pg";
 import type { FeeOracle, FeeQuote } from "../chain/fee-oracle.js";
 import type { NonceManager } from "../chain/nonce-manager.js";
 import { RpcError, type RpcPool } from "../chain/rpc-pool.js";
 import type { Db } from "../db/pool.js";
 import { bufferToHex, hexToBuffer, withTransaction } from "../db/pool.js";
-import { AttemptStatus, TxStatus } from "../states.js";
+import { AttemptStatus, isUnminedTxStatus, type TxStatus } from "../states.js";
+import { applyEffect, type MinedFacts, type TxKind } from "./effects.js";
 import { failpoint } from "./failpoints.js";
+import { defaultConfirmations, finalBlock, nextStep, type StoredTx } from "./lifecycle.js";
 import { meaningOf, type RevertMeaning, revertDataOf } from "./reverts.js";
-import { enqueueWebhooks } from "./webhooks.js";
 
-export type TxKind = "record_batch" | "create_election" | "close_election";
+export type { TxKind } from "./effects.js";
 
 export interface SubmitterDeps {
   db: Db;
@@ -36,6 +36,7 @@ export interface SubmitterDeps {
   fees: FeeOracle;
   chainId: number;
   registryAddress: string;
+  /** CONFIRMATIONS; 0: automatic (defaultConfirmations). */
   confirmations: number;
   maxInFlight: number;
   stuckAfterMs: number;
@@ -48,6 +49,7 @@ interface TxRow {
   kind: TxKind;
   election_id: string;
   status: TxStatus;
+  to_address: string;
   data: Buffer;
   gas_limit: string;
   block_number: string | null;
@@ -79,6 +81,31 @@ interface Receipt {
   effectiveGasPrice?: string;
 }
 
+const TX_COLUMNS = `id, nonce, kind, election_id, status, to_address, data, gas_limit, block_number, block_hash,
+  receipt_status, mined_attempt_id, revert_reason`;
+const ATTEMPT_COLUMNS = `id, tx_id, hash, raw, max_fee_per_gas, max_priority_fee_per_gas, status, created_at, sent_at,
+  (extract(epoch from now() - coalesce(sent_at, created_at)) * 1000)::float8 as age_ms`;
+
+/** What counts as final at one head. */
+export interface Finality {
+  head: number;
+  /** The node's `finalized` block, null where it serves none. */
+  finalizedTag: number | null;
+  /** CONFIRMATIONS in force (the automatic default resolved). */
+  confirmations: number;
+  /** The highest final block: the lower of the two rules. */
+  final: number;
+}
+
+/** The key's nonces as the last head showed them. */
+export interface NonceView {
+  head: number;
+  /** The chain's count of the key's mined transactions (`latest`). */
+  chainNonce: number | null;
+  /** Nonces below ours that the node's pool lacks, since when; null: none. */
+  gap: { from: number; to: number; since: Date } | null;
+}
+
 export type BroadcastOutcome = "accepted" | "nonce_used" | "underpriced" | "rejected" | "unreachable";
 
 export interface Submitter {
@@ -93,6 +120,10 @@ export interface Submitter {
   ): Promise<string>;
   /** Receipts, reorgs, confirmations, re-broadcasts, replacements; head is the latest block. */
   track(head: number): Promise<void>;
+  /** What counted as final at the last head tracked (null before the first). */
+  finality(): Finality | null;
+  /** The key's nonces at the last head tracked. */
+  nonces(): NonceView;
   /** Unconfirmed transactions of this key. */
   inFlight(): Promise<number>;
   /** eth_call of a transaction from the signer; null when it would succeed. */
@@ -115,6 +146,8 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
   const heldByCap = new Set<string>();
   let heldThisTrack = 0;
   let broadcasts = 0;
+  let finality: Finality | null = null;
+  let nonceAudit: NonceView = { head: -1, chainNonce: null, gap: null };
 
   async function broadcast(raw: Buffer): Promise<BroadcastOutcome> {
     broadcasts++;
@@ -157,6 +190,7 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
 
   async function signAttempt(
     nonce: number,
+    to: string,
     data: string,
     gasLimit: bigint,
     fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
@@ -165,7 +199,7 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
       type: 2,
       chainId: deps.chainId,
       nonce,
-      to: deps.registryAddress,
+      to,
       data,
       value: 0n,
       gasLimit,
@@ -190,110 +224,6 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
     }
   }
 
-  async function onMined(tx: TxRow, attempt: AttemptRow, receipt: Receipt): Promise<void> {
-    const success = BigInt(receipt.status) === 1n;
-    const outOfGas = !success && BigInt(receipt.gasUsed) >= BigInt(tx.gas_limit);
-    const meaning = success
-      ? null
-      : outOfGas
-        ? { reason: "out_of_gas", action: "reconcile" as const, detail: `used all ${tx.gas_limit} gas` }
-        : await revertMeaning(tx.data, "latest");
-    failpoint("before_mined_update");
-    await withTransaction(db, async (client) => {
-      await client.query(
-        `update chain_txs set status = 'mined', mined_attempt_id = $2, block_number = $3, block_hash = $4,
-                receipt_status = $5, gas_used = $6, effective_gas_price = $7, revert_reason = $8,
-                mined_at = now(), updated_at = now()
-          where id = $1`,
-        [
-          tx.id,
-          attempt.id,
-          Number(BigInt(receipt.blockNumber)),
-          hexToBuffer(receipt.blockHash),
-          success ? 1 : 0,
-          BigInt(receipt.gasUsed).toString(),
-          receipt.effectiveGasPrice ? BigInt(receipt.effectiveGasPrice).toString() : null,
-          meaning ? `${meaning.reason}: ${meaning.detail}` : null,
-        ],
-      );
-      await client.query(
-        `update tx_attempts set status = case when id = $2 then 'mined' else 'replaced' end where tx_id = $1`,
-        [tx.id, attempt.id],
-      );
-      if (tx.kind === "record_batch") {
-        if (success) {
-          await client.query(
-            `update batches set state = 'included', tx_hash = $2, block_number = $3, included_at = now(),
-                    waiting_reason = null
-              where tx_id = $1`,
-            [tx.id, attempt.hash, Number(BigInt(receipt.blockNumber))],
-          );
-        } else {
-          await client.query("update batches set failure_reason = $2 where tx_id = $1", [tx.id, meaning?.reason]);
-        }
-      } else if (tx.kind === "create_election" && success) {
-        await client.query("update elections set state = 'active', updated_at = now() where election_id = $1", [
-          tx.election_id,
-        ]);
-      } else if (tx.kind === "close_election" && success) {
-        await client.query("update elections set chain_closed = true, updated_at = now() where election_id = $1", [
-          tx.election_id,
-        ]);
-      }
-    });
-    deps.log(success ? "info" : "warn", success ? "mined" : "reverted", {
-      kind: tx.kind,
-      nonce: Number(tx.nonce),
-      hash: receipt.transactionHash,
-      block: Number(BigInt(receipt.blockNumber)),
-      ...(meaning ? { reason: meaning.detail } : {}),
-    });
-  }
-
-  async function onFinal(client: pg.PoolClient, tx: TxRow, success: boolean, reason: string | null): Promise<void> {
-    await client.query("update chain_txs set status = $2, updated_at = now() where id = $1", [
-      tx.id,
-      success ? TxStatus.Confirmed : TxStatus.Failed,
-    ]);
-    if (tx.kind === "record_batch") {
-      if (success) {
-        const { rows } = await client.query<{ id: string }>(
-          `update batches set state = 'confirmed', confirmed_at = now() where tx_id = $1 returning id`,
-          [tx.id],
-        );
-        const batchIds = rows.map((r) => r.id);
-        const votes = await client.query<{ id: string }>("select id from votes where batch_id = any($1::bigint[])", [
-          batchIds,
-        ]);
-        await enqueueWebhooks(
-          client,
-          "votes.confirmed",
-          votes.rows.map((r) => r.id),
-        );
-      } else {
-        // The votes stay attached to the failed batch until the election is reconciled with the chain.
-        await client.query(
-          `update batches set state = 'failed', failure_reason = coalesce(failure_reason, $2) where tx_id = $1`,
-          [tx.id, reason ?? "reverted"],
-        );
-        await client.query("update elections set needs_reconcile = true, updated_at = now() where election_id = $1", [
-          tx.election_id,
-        ]);
-      }
-    } else if (tx.kind === "create_election" && !success) {
-      await client.query(
-        "update elections set state = 'failed', failure_reason = $2, updated_at = now() where election_id = $1 and state = 'creating'",
-        [tx.election_id, reason ?? "reverted"],
-      );
-    } else if (tx.kind === "close_election" && !success) {
-      const already = /AlreadyClosed/.test(tx.revert_reason ?? "");
-      await client.query(
-        "update elections set chain_closed = chain_closed or $2, failure_reason = coalesce(failure_reason, $3), updated_at = now() where election_id = $1",
-        [tx.election_id, already, already ? null : `close failed: ${reason}`],
-      );
-    }
-  }
-
   async function replace(tx: TxRow, latest: AttemptRow): Promise<void> {
     const current = await deps.fees.quote();
     const bumped = deps.fees.bump(
@@ -314,7 +244,13 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
       }
       return;
     }
-    const signed = await signAttempt(Number(tx.nonce), bufferToHex(tx.data), BigInt(tx.gas_limit), bumped);
+    const signed = await signAttempt(
+      Number(tx.nonce),
+      tx.to_address,
+      bufferToHex(tx.data),
+      BigInt(tx.gas_limit),
+      bumped,
+    );
     const { rows } = await db.query<{ id: string }>(
       `insert into tx_attempts (tx_id, hash, raw, max_fee_per_gas, max_priority_fee_per_gas, status)
        values ($1, $2, $3, $4, $5, 'pending') returning id`,
@@ -337,22 +273,141 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
     }
   }
 
-  async function trackUnmined(tx: TxRow, attempts: AttemptRow[], head: number): Promise<void> {
-    // A receipt can appear only with a new block; check each head once.
-    if (checkedAtHead.get(tx.id) !== head) {
-      for (const attempt of [...attempts].reverse()) {
-        const receipt = await receiptOf(attempt.hash);
-        if (receipt?.blockHash) {
-          checkedAtHead.delete(tx.id);
-          await onMined(tx, attempt, receipt);
-          return;
-        }
-      }
-      checkedAtHead.set(tx.id, head);
+  /** The node's `finalized` block; null where it serves none (an error answer, not an outage). */
+  async function finalizedTag(): Promise<number | null> {
+    try {
+      const block = await rpc.call<{ number?: string } | null>("eth_getBlockByNumber", ["finalized", false]);
+      return block?.number ? Number(BigInt(block.number)) : null;
+    } catch (error) {
+      if (error instanceof RpcError) return null;
+      throw error;
     }
+  }
+
+  async function finalityAt(head: number): Promise<Finality> {
+    if (finality?.head === head) return finality;
+    const tag = await finalizedTag();
+    const confirmations =
+      deps.confirmations > 0 ? deps.confirmations : defaultConfirmations(deps.chainId, tag !== null);
+    finality = { head, finalizedTag: tag, confirmations, final: finalBlock(head, confirmations, tag) };
+    return finality;
+  }
+
+  /** The receipt of whichever attempt is in a block: the one last seen mined first, then the newest. */
+  async function seenReceipt(
+    tx: TxRow,
+    attempts: AttemptRow[],
+  ): Promise<{ attempt: AttemptRow; receipt: Receipt } | null> {
+    const order = [...attempts]
+      .reverse()
+      .sort((a, b) => Number(b.id === tx.mined_attempt_id) - Number(a.id === tx.mined_attempt_id));
+    for (const attempt of order) {
+      const receipt = await receiptOf(attempt.hash);
+      if (receipt?.blockHash) return { attempt, receipt };
+    }
+    return null;
+  }
+
+  async function minedFacts(tx: TxRow, attempt: AttemptRow, receipt: Receipt): Promise<MinedFacts> {
+    const success = BigInt(receipt.status) === 1n;
+    const outOfGas = !success && BigInt(receipt.gasUsed) >= BigInt(tx.gas_limit);
+    const revert = success
+      ? null
+      : outOfGas
+        ? { reason: "out_of_gas", detail: `used all ${tx.gas_limit} gas` }
+        : await revertMeaning(tx.data, "latest");
+    return {
+      attemptId: attempt.id,
+      hash: attempt.hash,
+      blockNumber: Number(BigInt(receipt.blockNumber)),
+      blockHash: receipt.blockHash,
+      success,
+      gasUsed: BigInt(receipt.gasUsed),
+      effectiveGasPrice: receipt.effectiveGasPrice ? BigInt(receipt.effectiveGasPrice) : null,
+      revert: revert ? { reason: revert.reason, detail: revert.detail } : null,
+    };
+  }
+
+  function storedOf(tx: TxRow): StoredTx {
+    return {
+      status: tx.status,
+      blockNumber: tx.block_number === null ? null : Number(tx.block_number),
+      blockHash: tx.block_hash ? bufferToHex(tx.block_hash) : null,
+      minedAttemptId: tx.mined_attempt_id,
+    };
+  }
+
+  /** One transaction at this head: the lifecycle decides, effects.ts applies; true when it is (again) unmined. */
+  async function advance(tx: TxRow, attempts: AttemptRow[], head: number, final: number): Promise<boolean> {
+    const unmined = isUnminedTxStatus(tx.status);
+    // A receipt of an unmined transaction can appear only with a new block: check each head once.
+    if (unmined && checkedAtHead.get(tx.id) === head) return true;
+    const seen = await seenReceipt(tx, attempts);
+    checkedAtHead.set(tx.id, head);
+    const step = nextStep(
+      storedOf(tx),
+      seen
+        ? {
+            attemptId: seen.attempt.id,
+            blockNumber: Number(BigInt(seen.receipt.blockNumber)),
+            blockHash: seen.receipt.blockHash.toLowerCase(),
+            success: BigInt(seen.receipt.status) === 1n,
+          }
+        : null,
+      head,
+      final,
+    );
+    const fields = { kind: tx.kind, nonce: Number(tx.nonce) };
+    switch (step.kind) {
+      case "wait":
+        return unmined;
+      case "mine":
+      case "move": {
+        if (!seen) return unmined;
+        const facts = await minedFacts(tx, seen.attempt, seen.receipt);
+        failpoint("before_mined_update");
+        await withTransaction(db, (client) => applyEffect(client, tx, { kind: "mine", mined: facts }));
+        deps.log(
+          step.kind === "move" ? "warn" : facts.success ? "info" : "warn",
+          step.kind === "move" ? "mined again in another block (reorg)" : facts.success ? "mined" : "reverted",
+          {
+            ...fields,
+            hash: seen.receipt.transactionHash,
+            block: facts.blockNumber,
+            ...(facts.revert ? { reason: facts.revert.detail } : {}),
+          },
+        );
+        return false;
+      }
+      case "unmine": {
+        const mined = attempts.find((a) => a.id === tx.mined_attempt_id) ?? attempts.at(-1);
+        deps.log("warn", "mined transaction left the chain (reorg): sending it again", {
+          ...fields,
+          hash: mined ? bufferToHex(mined.hash) : null,
+        });
+        await withTransaction(db, (client) => applyEffect(client, tx, { kind: "unmine" }));
+        checkedAtHead.delete(tx.id);
+        if (mined) await broadcast(mined.raw);
+        return false;
+      }
+      case "finalize": {
+        const reason = tx.revert_reason?.split(":")[0] ?? null;
+        await withTransaction(db, (client) =>
+          applyEffect(client, tx, { kind: "finalize", success: step.success, reason }),
+        );
+        checkedAtHead.delete(tx.id);
+        lastKnownCheck.delete(tx.id);
+        heldByCap.delete(tx.id);
+        return false;
+      }
+    }
+  }
+
+  /** Re-broadcasts and replacements of a transaction no node has in a block. */
+  async function keepSending(tx: TxRow, attempts: AttemptRow[], urgent: boolean): Promise<void> {
     const latest = attempts.at(-1);
     const now = Date.now();
-    if (!latest || now - (lastKnownCheck.get(tx.id) ?? 0) < 1000) return;
+    if (!latest || (!urgent && now - (lastKnownCheck.get(tx.id) ?? 0) < 1000)) return;
     lastKnownCheck.set(tx.id, now);
     const age = latest.age_ms;
     let outcome: BroadcastOutcome | null = null;
@@ -360,17 +415,21 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
       // Stored but not accepted by a node yet (crash before broadcast, node down, fee refused).
       outcome = await broadcast(latest.raw);
       if (outcome === "accepted" || outcome === "nonce_used") await markSent(tx.id, latest.id, latest.hash);
-      else if (age > deps.stuckAfterMs) await replace(tx, latest);
+      else if (age > deps.stuckAfterMs || (urgent && outcome !== "unreachable")) await replace(tx, latest);
     } else {
-      const known = await rpc.call<unknown>("eth_getTransactionByHash", [bufferToHex(latest.hash)]);
+      const known = urgent ? null : await rpc.call<unknown>("eth_getTransactionByHash", [bufferToHex(latest.hash)]);
       if (known === null) {
-        // Dropped from the mempool or reorged out: send the same signed bytes again.
+        // Dropped from the pool, reorged out, or a nonce gap: send the same signed bytes again.
         outcome = await broadcast(latest.raw);
-        deps.log("warn", "transaction unknown to the node: sent again", {
-          nonce: Number(tx.nonce),
-          hash: bufferToHex(latest.hash),
-          outcome,
-        });
+        if (!urgent || outcome !== "accepted") {
+          deps.log("warn", "transaction unknown to the node: sent again", {
+            nonce: Number(tx.nonce),
+            hash: bufferToHex(latest.hash),
+            outcome,
+          });
+        }
+        // Bytes the node refuses now (the base fee rose past them): sign again with fees that apply.
+        if (outcome === "rejected" || outcome === "underpriced") await replace(tx, latest);
       } else if (age > deps.stuckAfterMs) {
         await replace(tx, latest);
       }
@@ -378,142 +437,192 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
     if (outcome === "nonce_used") await resolveUsedNonce(tx, attempts);
   }
 
-  /** The node says this nonce is used: ours if an attempt has a receipt, else taken by someone else. */
+  /** The node says this nonce is used: ours if an attempt has a receipt (tracked at the next head), else taken by someone else. */
   async function resolveUsedNonce(tx: TxRow, attempts: AttemptRow[]): Promise<void> {
     const latestNonce = Number(BigInt(await rpc.call<string>("eth_getTransactionCount", [signer, "latest"])));
     if (latestNonce <= Number(tx.nonce)) return;
-    for (const attempt of attempts) {
-      const receipt = await receiptOf(attempt.hash);
-      if (receipt?.blockHash) {
-        await onMined(tx, attempt, receipt);
-        return;
-      }
+    if (await seenReceipt(tx, attempts)) {
+      checkedAtHead.delete(tx.id);
+      return;
     }
     deps.log("error", "nonce taken by a transaction that is not ours", { nonce: Number(tx.nonce) });
     await withTransaction(db, async (client) => {
       await client.query("update chain_txs set revert_reason = 'nonce_taken' where id = $1", [tx.id]);
-      await onFinal(client, { ...tx, revert_reason: "nonce_taken" }, false, "nonce_taken");
+      await applyEffect(
+        client,
+        { ...tx, revert_reason: "nonce_taken" },
+        { kind: "finalize", success: false, reason: "nonce_taken" },
+      );
     });
   }
 
-  async function trackMined(tx: TxRow, attempts: AttemptRow[], head: number): Promise<void> {
-    const mined = attempts.find((a) => a.id === tx.mined_attempt_id);
-    if (!mined || tx.block_number === null) return;
-    const block = Number(tx.block_number);
-    if (head - block + 1 < deps.confirmations && checkedAtHead.get(tx.id) === head) return;
-    checkedAtHead.set(tx.id, head);
-    const receipt = await receiptOf(mined.hash);
-    if (!receipt?.blockHash) {
-      deps.log("warn", "mined transaction left the chain (reorg): sending it again", {
-        nonce: Number(tx.nonce),
-        hash: bufferToHex(mined.hash),
-      });
-      await withTransaction(db, async (client) => {
-        await client.query(
-          `update chain_txs set status = 'submitted', mined_attempt_id = null, block_number = null, block_hash = null,
-                  receipt_status = null, gas_used = null, effective_gas_price = null, revert_reason = null,
-                  mined_at = null, updated_at = now()
-            where id = $1`,
+  /**
+   * The chain's and the node's nonces of the key against ours, once per head. A transaction
+   * reported final whose nonce the chain no longer counts is the gravest alarm: it is opened and
+   * sent again. A nonce the node's pool lacks below our next one (reorged out, dropped, a node
+   * restarted without its pool) is a gap: every stored transaction from it on is sent again at
+   * once, in nonce order, and a nonce with nothing stored is filled.
+   */
+  async function auditNonces(head: number): Promise<Set<string>> {
+    const urgent = new Set<string>();
+    if (nonceAudit.head === head) return urgent;
+    const [latestHex, pendingHex] = await Promise.all([
+      rpc.call<string>("eth_getTransactionCount", [signer, "latest"]),
+      rpc.call<string>("eth_getTransactionCount", [signer, "pending"]),
+    ]);
+    const latest = Number(BigInt(latestHex));
+    const pending = Number(BigInt(pendingHex));
+    const expected = deps.nonces.peek();
+    nonceAudit = { ...nonceAudit, head, chainNonce: latest };
+
+    const { rows: lost } = await db.query<TxRow>(
+      `select ${TX_COLUMNS} from chain_txs
+        where signer = $1 and nonce >= $2 and status in ('confirmed', 'failed')
+          and revert_reason is distinct from 'nonce_taken'
+        order by nonce`,
+      [signer, latest],
+    );
+    if (lost.length > 0) {
+      const { rows: attempts } = await db.query<AttemptRow & { tx_id: string }>(
+        `select ${ATTEMPT_COLUMNS} from tx_attempts where tx_id = any($1::bigint[]) order by id`,
+        [lost.map((t) => t.id)],
+      );
+      for (const tx of lost) {
+        if (
+          await seenReceipt(
+            tx,
+            attempts.filter((a) => a.tx_id === tx.id),
+          )
+        )
+          continue;
+        const votes = await db.query<{ n: string | null }>(
+          "select sum(vote_count) as n from batches where tx_id = $1",
           [tx.id],
         );
-        await client.query("update tx_attempts set status = 'submitted' where tx_id = $1 and status = 'mined'", [
-          tx.id,
+        deps.log("error", "ALARM: a transaction reported final is no longer on chain; sending it again", {
+          kind: tx.kind,
+          nonce: Number(tx.nonce),
+          electionId: tx.election_id,
+          votes: Number(votes.rows[0]?.n ?? 0),
+          finalizedTag: finality?.finalizedTag ?? null,
+          confirmations: finality?.confirmations ?? deps.confirmations,
+        });
+        await withTransaction(db, (client) => applyEffect(client, tx, { kind: "reopen" }));
+      }
+    }
+
+    if (pending >= expected) {
+      if (nonceAudit.gap) {
+        deps.log("info", "nonce gap filled", {
+          from: nonceAudit.gap.from,
+          to: nonceAudit.gap.to,
+          ms: Date.now() - nonceAudit.gap.since.getTime(),
+        });
+      }
+      nonceAudit = { ...nonceAudit, gap: null };
+      return urgent;
+    }
+    const gap = { from: pending, to: expected - 1, since: nonceAudit.gap?.since ?? new Date() };
+    if (!nonceAudit.gap)
+      deps.log("warn", "nonce gap: the node lacks transactions of this key", { ...gap, chainNonce: latest });
+    nonceAudit = { ...nonceAudit, gap };
+    const { rows: stored } = await db.query<{ id: string; nonce: string }>(
+      "select id, nonce from chain_txs where signer = $1 and nonce >= $2 and nonce < $3",
+      [signer, pending, expected],
+    );
+    const have = new Set(stored.map((r) => Number(r.nonce)));
+    for (const r of stored) urgent.add(r.id);
+    for (let nonce = pending; nonce < expected; nonce++) {
+      if (!have.has(nonce)) await fillNonce(nonce);
+    }
+    return urgent;
+  }
+
+  /** A nonce below ours with nothing stored (signed elsewhere and lost): a zero-value transfer to ourselves fills it. */
+  async function fillNonce(nonce: number): Promise<void> {
+    const quote = await deps.fees.quote();
+    deps.log("warn", "filling a nonce with nothing stored", { nonce });
+    const stored = await store("fill_nonce", "0", nonce, signer, "0x", 21_000n, quote);
+    const outcome = await broadcast(stored.raw);
+    if (outcome === "accepted" || outcome === "nonce_used") await markSent(stored.txId, stored.attemptId, stored.hash);
+  }
+
+  /** Signs and stores a transaction at `nonce` (nothing is broadcast before it is stored). */
+  async function store(
+    kind: TxKind,
+    electionId: string,
+    nonce: number,
+    to: string,
+    data: string,
+    gasLimit: bigint,
+    fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
+    batchId?: string,
+  ): Promise<{ txId: string; attemptId: string; raw: Buffer; hash: Buffer }> {
+    const signed = await signAttempt(nonce, to, data, gasLimit, fees);
+    return withTransaction(db, async (client) => {
+      const { rows } = await client.query<{ id: string }>(
+        `insert into chain_txs (signer, nonce, kind, election_id, status, to_address, data, gas_limit)
+         values ($1, $2, $3, $4, 'pending', $5, $6, $7) returning id`,
+        [signer, nonce, kind, electionId, to, hexToBuffer(data), gasLimit.toString()],
+      );
+      const txId = rows[0]?.id as string;
+      const attempt = await client.query<{ id: string }>(
+        `insert into tx_attempts (tx_id, hash, raw, max_fee_per_gas, max_priority_fee_per_gas, status)
+         values ($1, $2, $3, $4, $5, 'pending') returning id`,
+        [txId, signed.hash, signed.raw, fees.maxFeePerGas.toString(), fees.maxPriorityFeePerGas.toString()],
+      );
+      if (batchId !== undefined) {
+        const updated = await client.query("update batches set tx_id = $2 where id = $1 and state = 'formed'", [
+          batchId,
+          txId,
         ]);
-        await client.query(
-          `update batches set state = 'submitted', block_number = null, included_at = null, failure_reason = null
-            where tx_id = $1 and state = 'included'`,
-          [tx.id],
-        );
-        if (tx.kind === "create_election") {
-          await client.query("update elections set state = 'creating' where election_id = $1", [tx.election_id]);
-        }
-      });
-      checkedAtHead.delete(tx.id);
-      await broadcast(mined.raw);
-      return;
-    }
-    if (!hexToBuffer(receipt.blockHash).equals(tx.block_hash ?? Buffer.alloc(0))) {
-      // Mined again in another block after a reorg.
-      const number = Number(BigInt(receipt.blockNumber));
-      await db.query("update chain_txs set block_number = $2, block_hash = $3 where id = $1", [
-        tx.id,
-        number,
-        hexToBuffer(receipt.blockHash),
-      ]);
-      await db.query("update batches set block_number = $2 where tx_id = $1", [tx.id, number]);
-      return;
-    }
-    if (head - block + 1 >= deps.confirmations) {
-      const success = tx.receipt_status === 1;
-      const reason = tx.revert_reason?.split(":")[0] ?? null;
-      await withTransaction(db, (client) => onFinal(client, tx, success, reason));
-      checkedAtHead.delete(tx.id);
-      lastKnownCheck.delete(tx.id);
-      heldByCap.delete(tx.id);
+        if (updated.rowCount !== 1) throw new Error(`batch ${batchId} is not formed any more`);
+      }
+      return { txId, attemptId: attempt.rows[0]?.id as string, raw: signed.raw, hash: signed.hash };
+    });
+  }
+
+  async function track(head: number): Promise<void> {
+    heldThisTrack = 0;
+    const { final } = await finalityAt(head);
+    const urgent = await auditNonces(head);
+    const { rows: txs } = await db.query<TxRow>(
+      `select ${TX_COLUMNS} from chain_txs where signer = $1 and status in ('pending', 'submitted', 'mined') order by nonce`,
+      [signer],
+    );
+    if (txs.length === 0) return;
+    const { rows: attempts } = await db.query<AttemptRow & { tx_id: string }>(
+      `select ${ATTEMPT_COLUMNS} from tx_attempts where tx_id = any($1::bigint[]) order by id`,
+      [txs.map((t) => t.id)],
+    );
+    for (const tx of txs) {
+      const own = attempts.filter((a) => a.tx_id === tx.id);
+      if (await advance(tx, own, head, final)) await keepSending(tx, own, urgent.has(tx.id));
     }
   }
 
   return {
     async send(kind, electionId, data, gasLimit, fees, batchId) {
       const nonce = deps.nonces.peek();
-      const signed = await signAttempt(nonce, data, gasLimit, fees);
-      let txId: string;
-      let attemptId: string;
+      let stored: Awaited<ReturnType<typeof store>>;
       try {
-        [txId, attemptId] = await withTransaction(db, async (client) => {
-          const { rows } = await client.query<{ id: string }>(
-            `insert into chain_txs (signer, nonce, kind, election_id, status, to_address, data, gas_limit)
-             values ($1, $2, $3, $4, 'pending', $5, $6, $7) returning id`,
-            [signer, nonce, kind, electionId, deps.registryAddress, hexToBuffer(data), gasLimit.toString()],
-          );
-          const id = rows[0]?.id as string;
-          const attempt = await client.query<{ id: string }>(
-            `insert into tx_attempts (tx_id, hash, raw, max_fee_per_gas, max_priority_fee_per_gas, status)
-             values ($1, $2, $3, $4, $5, 'pending') returning id`,
-            [id, signed.hash, signed.raw, fees.maxFeePerGas.toString(), fees.maxPriorityFeePerGas.toString()],
-          );
-          if (batchId !== undefined) {
-            const updated = await client.query("update batches set tx_id = $2 where id = $1 and state = 'formed'", [
-              batchId,
-              id,
-            ]);
-            if (updated.rowCount !== 1) throw new Error(`batch ${batchId} is not formed any more`);
-          }
-          return [id, attempt.rows[0]?.id as string];
-        });
+        stored = await store(kind, electionId, nonce, deps.registryAddress, data, gasLimit, fees, batchId);
       } catch (error) {
         await deps.nonces.sync();
         throw error;
       }
       deps.nonces.commit(nonce);
       failpoint("after_store");
-      const outcome = await broadcast(signed.raw);
+      const outcome = await broadcast(stored.raw);
       failpoint("after_broadcast");
-      if (outcome === "accepted" || outcome === "nonce_used") await markSent(txId, attemptId, signed.hash);
-      return bufferToHex(signed.hash);
+      if (outcome === "accepted" || outcome === "nonce_used")
+        await markSent(stored.txId, stored.attemptId, stored.hash);
+      return bufferToHex(stored.hash);
     },
 
-    async track(head) {
-      heldThisTrack = 0;
-      const { rows: txs } = await db.query<TxRow>(
-        `select id, nonce, kind, election_id, status, data, gas_limit, block_number, block_hash, receipt_status,
-                mined_attempt_id, revert_reason
-           from chain_txs where signer = $1 and status in ('pending', 'submitted', 'mined') order by nonce`,
-        [signer],
-      );
-      if (txs.length === 0) return;
-      const { rows: attempts } = await db.query<AttemptRow & { tx_id: string }>(
-        `select id, tx_id, hash, raw, max_fee_per_gas, max_priority_fee_per_gas, status, created_at, sent_at,
-                (extract(epoch from now() - coalesce(sent_at, created_at)) * 1000)::float8 as age_ms
-           from tx_attempts where tx_id = any($1::bigint[]) order by id`,
-        [txs.map((t) => t.id)],
-      );
-      for (const tx of txs) {
-        const own = attempts.filter((a) => a.tx_id === tx.id);
-        if (tx.status === TxStatus.Mined) await trackMined(tx, own, head);
-        else await trackUnmined(tx, own, head);
-      }
-    },
+    track,
+    finality: () => finality,
+    nonces: () => nonceAudit,
 
     async inFlight() {
       const { rows } = await db.query<{ n: string }>(

@@ -13,14 +13,15 @@ import type { Db } from "../db/pool.js";
 import { bufferToHex } from "../db/pool.js";
 import { postWebhook, type Resolver } from "../services/webhook-url.js";
 
-export type WebhookEvent = "votes.confirmed" | "votes.failed";
+/** votes.included: in a block, not final yet (a reorg can still take it out); votes.confirmed: final. */
+export type WebhookEvent = "votes.included" | "votes.confirmed" | "votes.failed";
 
 export interface WebhookPayload {
   event: WebhookEvent;
   electionId: string;
   txHash: string | null;
   blockNumber: number | null;
-  votes: { ref: string; seq: string | null; status: "confirmed" | "failed"; reason: string | null }[];
+  votes: { ref: string; seq: string | null; status: "included" | "confirmed" | "failed"; reason: string | null }[];
 }
 
 /** Writes the messages for these votes (of clients with a webhook), inside the caller's transaction. */
@@ -43,6 +44,7 @@ export async function enqueueWebhooks(client: pg.PoolClient, event: WebhookEvent
       order by v.client_id, v.election_id, v.seq nulls last`,
     [voteIds],
   );
+  const onChain = event !== "votes.failed";
   const groups = new Map<string, { clientId: string; payload: WebhookPayload }>();
   for (const r of rows) {
     const key = `${r.client_id}:${r.election_id}`;
@@ -53,8 +55,8 @@ export async function enqueueWebhooks(client: pg.PoolClient, event: WebhookEvent
         payload: {
           event,
           electionId: r.election_id,
-          txHash: event === "votes.confirmed" && r.tx_hash ? bufferToHex(r.tx_hash) : null,
-          blockNumber: event === "votes.confirmed" && r.block_number !== null ? Number(r.block_number) : null,
+          txHash: onChain && r.tx_hash ? bufferToHex(r.tx_hash) : null,
+          blockNumber: onChain && r.block_number !== null ? Number(r.block_number) : null,
           votes: [],
         },
       };
@@ -62,8 +64,8 @@ export async function enqueueWebhooks(client: pg.PoolClient, event: WebhookEvent
     }
     group.payload.votes.push({
       ref: encodeRef(bufferToHex(r.ref)),
-      seq: event === "votes.confirmed" ? r.seq : null,
-      status: event === "votes.confirmed" ? "confirmed" : "failed",
+      seq: onChain ? r.seq : null,
+      status: event === "votes.included" ? "included" : event === "votes.confirmed" ? "confirmed" : "failed",
       reason: event === "votes.failed" ? r.failure_reason : null,
     });
   }

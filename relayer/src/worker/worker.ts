@@ -111,13 +111,18 @@ export function createWorker(deps: WorkerDeps): Worker {
 
   async function heartbeat(head: number | null): Promise<void> {
     const quote = fees.last();
+    const final = submitter.finality();
+    const view = submitter.nonces();
     await db.query(
       `insert into worker_status (signer, heartbeat_at, chain_head, base_fee_per_gas, priority_fee_per_gas,
-                                  fee_cap_per_gas, waiting_reason, last_error, rpc_url)
-       values ($1, now(), $2, $3, $4, $5, $6, $7, $8)
+                                  fee_cap_per_gas, waiting_reason, last_error, rpc_url, finalized_block,
+                                  final_block, confirmations, chain_nonce, next_nonce, nonce_gap_from,
+                                  nonce_gap_to, nonce_gap_since)
+       values ($1, now(), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
        on conflict (signer) do update set heartbeat_at = now(), chain_head = coalesce($2, worker_status.chain_head),
          base_fee_per_gas = $3, priority_fee_per_gas = $4, fee_cap_per_gas = $5, waiting_reason = $6,
-         last_error = $7, rpc_url = $8`,
+         last_error = $7, rpc_url = $8, finalized_block = $9, final_block = $10, confirmations = $11,
+         chain_nonce = $12, next_nonce = $13, nonce_gap_from = $14, nonce_gap_to = $15, nonce_gap_since = $16`,
       [
         signer,
         head,
@@ -127,6 +132,14 @@ export function createWorker(deps: WorkerDeps): Worker {
         waiting,
         lastError,
         chain.rpc.activeUrl(),
+        final?.finalizedTag ?? null,
+        final?.final ?? null,
+        final?.confirmations ?? null,
+        view.chainNonce,
+        nonces.peek(),
+        view.gap?.from ?? null,
+        view.gap?.to ?? null,
+        view.gap?.since ?? null,
       ],
     );
   }
@@ -282,12 +295,15 @@ export function createWorker(deps: WorkerDeps): Worker {
     }
   }
 
-  async function confirmRecovered(head: number): Promise<void> {
+  /** Batches the reconciler found on chain (no transaction of ours) become final by the same rule. */
+  async function confirmRecovered(): Promise<void> {
+    const final = submitter.finality()?.final;
+    if (final === undefined) return;
     await withTransaction(db, async (client) => {
       const { rows } = await client.query<{ id: string }>(
         `update batches set state = 'confirmed', confirmed_at = now()
           where tx_id is null and state = 'included' and block_number <= $1 returning id`,
-        [head - config.confirmations + 1],
+        [final],
       );
       if (rows.length === 0) return;
       const votes = await client.query<{ id: string }>("select id from votes where batch_id = any($1::bigint[])", [
@@ -324,7 +340,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       await submitter.track(head);
       // A stuck transaction the cap keeps from being replaced waits for fees as much as an unsent batch.
       if (submitter.heldByFeeCap() > 0) waiting = "fee_cap";
-      await confirmRecovered(head);
+      await confirmRecovered();
       await reconciler.reconcileDue();
       await sendElectionOps();
       await batcher.expire();
