@@ -31,7 +31,7 @@ export interface TestStack extends Stack {
 }
 
 type TestStackOverrides = Partial<
-  Pick<StackOptions, "relayerEnv" | "indexerEnv" | "rpcProxy" | "withPortal" | "blockMs">
+  Pick<StackOptions, "relayerEnv" | "indexerEnv" | "rpcProxy" | "withPortal" | "blockMs" | "chain">
 > & {
   embeddedPostgres?: boolean;
 };
@@ -75,6 +75,7 @@ async function launchTestStack(place: TestStackPlace, overrides: TestStackOverri
     relayerEnv: { LOG_LEVEL: "warn", MAX_WAIT_MS: "300", ...overrides.relayerEnv },
     indexerEnv: { FINALITY_CONFIRMATION: "10", ...overrides.indexerEnv },
     rpcProxy: overrides.rpcProxy ?? false,
+    ...(overrides.chain ? { chain: overrides.chain } : {}),
     withPortal: overrides.withPortal ?? true,
     ...(place.embeddedPostgresPort ? { embeddedPostgresPort: place.embeddedPostgresPort } : {}),
     onProgress: (m) => log.push(m),
@@ -152,7 +153,15 @@ export interface LoadResult {
  */
 export async function runLoad(
   stack: TestStack,
-  o: { electionId: number; votes: number; concurrency?: number; choiceCount?: number; tag?: string },
+  o: {
+    electionId: number;
+    votes: number;
+    concurrency?: number;
+    choiceCount?: number;
+    tag?: string;
+    /** Each sender waits this long between its votes, so the votes keep flowing for a while. */
+    paceMs?: number;
+  },
 ): Promise<LoadResult> {
   const result: LoadResult = {
     accepted: [],
@@ -170,6 +179,7 @@ export async function runLoad(
   const worker = async () => {
     while (next < o.votes) {
       const i = next++;
+      if (o.paceMs) await new Promise((r) => setTimeout(r, o.paceMs));
       const client = stack.clients[i % stack.clients.length] as SimulatedClient;
       const voterId = `e2e-${tag}-${i}`;
       const choice = (i * 7 + 3) % (o.choiceCount ?? 4);

@@ -1,26 +1,32 @@
 /**
  * The end-to-end proof: thousands of votes from several clients through the relayer's HTTP API,
  * with retries and duplicate attempts mixed in; then the chain (read directly), the indexer and
- * the portal must all say the same, and every receipt must verify.
+ * the portal must all say the same, and every receipt must verify. On Hardhat's node and on anvil.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectAllRecorded, type LoadResult, newElection, runLoad, startTestStack, type TestStack } from "./harness.js";
 
-const VOTES = Number(process.env.E2E_VOTES ?? 3000);
+const chains = [
+  { kind: "hardhat" as const, votes: Number(process.env.E2E_VOTES ?? 3000) },
+  { kind: "anvil" as const, votes: Number(process.env.E2E_VOTES ?? 1500) },
+];
 
-describe("the whole system", () => {
+describe.each(chains)("the whole system on $kind", ({ kind, votes: VOTES }) => {
   let stack: TestStack;
   let load: LoadResult;
 
   beforeAll(async () => {
-    stack = await startTestStack("e2e");
+    stack = await startTestStack(
+      `e2e-${kind}`,
+      kind === "anvil" ? { chain: { kind: "anvil", slotsInAnEpoch: 8 } } : {},
+    );
     await newElection(stack, 7);
   }, 240_000);
   afterAll(async () => {
     await stack?.dispose();
   }, 60_000);
 
-  it(`records ${VOTES} accepted votes once each, unchanged, and counts them`, async () => {
+  it("records every accepted vote once, unchanged, and counts it", async () => {
     load = await runLoad(stack, { electionId: 7, votes: VOTES, concurrency: 30 });
     expect(load.unaccepted).toBe(0);
     expect(load.accepted).toHaveLength(VOTES);

@@ -1,7 +1,8 @@
 /**
  * The states of votes, batches and chain transactions, each as one enum with its final states and
  * named predicates (the way OpenZeppelin's relayer models transaction status). The SQL checks in
- * db/relayer/ list the same values.
+ * db/relayer/ list the same values; worker/effects.ts, which moves sent transactions and their
+ * batches through these states, writes them from here.
  */
 
 /** A vote as the public sees it (GET /v1/votes/{ref}, the vote_audit view). */
@@ -29,7 +30,7 @@ export const BatchState = {
   Submitted: "submitted",
   /** Mined successfully. */
   Included: "included",
-  /** Mined and CONFIRMATIONS deep. */
+  /** Final: at or below the node's finalized block and CONFIRMATIONS deep. */
   Confirmed: "confirmed",
   /** Reverted, or reconciled away; its votes were queued again or failed. */
   Failed: "failed",
@@ -64,9 +65,9 @@ export const TxStatus = {
   Submitted: "submitted",
   /** An attempt is in a block (successful or reverted: see receipt_status). */
   Mined: "mined",
-  /** Mined successfully and CONFIRMATIONS deep. */
+  /** Mined successfully, and final (see BatchState.Confirmed). */
   Confirmed: "confirmed",
-  /** Mined with a revert and CONFIRMATIONS deep, or its nonce was taken by a transaction not ours. */
+  /** Mined with a revert and final, or its nonce was taken by a transaction not ours. */
   Failed: "failed",
 } as const;
 export type TxStatus = (typeof TxStatus)[keyof typeof TxStatus];

@@ -10,6 +10,7 @@ import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { LOCAL_ACCOUNTS, LOCAL_CHAIN_ID } from "@veritally/contracts";
+import { startAnvilNode } from "@veritally/contracts/anvil-node";
 import { ensureContractsBuilt } from "@veritally/contracts/build";
 import { createElection, deployVoteRegistry } from "@veritally/contracts/deploy";
 import { type Deployment, readDeploymentFile, writeDeployment } from "@veritally/contracts/deployment";
@@ -35,6 +36,11 @@ export interface StackOptions {
   external?: { rpcUrls: string[]; deploymentFile: string } | undefined;
   ports: { chain: number; relayer: number; graphql: number; portal: number };
   blockMs: number;
+  /**
+   * The local chain: Hardhat's node (default; its blocks are journaled, so a restart resumes it)
+   * or anvil (a fresh chain each start; `finalized` is head − 2 × slotsInAnEpoch).
+   */
+  chain?: { kind: "hardhat" } | { kind: "anvil"; slotsInAnEpoch?: number };
   /** Extra environment for the relayer processes (fees, batch sizes, …). */
   relayerEnv?: Record<string, string>;
   indexerEnv?: Record<string, string>;
@@ -133,6 +139,17 @@ async function startChain(options: StackOptions, say: (m: string) => void): Prom
   }
 }
 
+/** anvil, mining a block every `blockMs` (whole seconds, at least one) from the start. */
+async function startAnvilChain(options: StackOptions, slotsInAnEpoch: number | undefined): Promise<LocalNode> {
+  const rpcUrl = `http://127.0.0.1:${options.ports.chain}`;
+  if (await rpcAnswers(rpcUrl)) throw new Error(`something already answers JSON-RPC on ${rpcUrl}: stop it first`);
+  return startAnvilNode({
+    port: options.ports.chain,
+    blockTime: options.blockMs > 0 ? Math.max(1, Math.round(options.blockMs / 1000)) : 0,
+    ...(slotsInAnEpoch !== undefined ? { slotsInAnEpoch } : {}),
+  });
+}
+
 async function deployLocal(node: LocalNode, deploymentsDir: string, say: (m: string) => void): Promise<Deployment> {
   const deployer = new NonceManager(new Wallet(LOCAL_ACCOUNTS.deployer.privateKey, node.provider));
   const { deployment, registry } = await deployVoteRegistry({
@@ -185,6 +202,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       rpcUrls = options.external.rpcUrls;
       deployment = await readDeploymentFile(options.external.deploymentFile);
       say(`chain: ${rpcUrls[0]} (chain ${deployment.chainId}), registry ${deployment.address}`);
+    } else if (options.chain?.kind === "anvil") {
+      await ensureContractsBuilt({ onProgress: (m) => say(`  ${m}`) });
+      say(`anvil on 127.0.0.1:${options.ports.chain}`);
+      const anvil = await startAnvilChain(options, options.chain.slotsInAnEpoch);
+      node = anvil;
+      cleanups.push(() => anvil.stop());
+      rpcUrls = [anvil.rpcUrl];
+      // A fresh chain: databases of an earlier one describe blocks that are not there.
+      await dropDatabase(server.serverUrl, names.relayer);
+      await dropDatabase(server.serverUrl, names.indexer);
+      say("deploying VoteRegistry");
+      deployment = await deployLocal(anvil, deploymentsDir, say);
     } else {
       // A fresh clone has no artifacts yet: compile before anything needs them.
       await ensureContractsBuilt({ onProgress: (m) => say(`  ${m}`) });
