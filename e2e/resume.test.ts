@@ -2,7 +2,9 @@
  * Resume: the whole stack run, every service killed and restarted under load, an idle stretch,
  * then stopped as Ctrl-C stops it and started again on the same data folder, as `./veritally
  * start` run a second time. The saved chain must come back block for block, and the votes of
- * both runs must all be on chain once, counted by the indexer and clean in the cross-check.
+ * both runs must all be on chain once, counted by the indexer and clean in the cross-check. On
+ * anvil (the default local chain, kept in its state file) and on Hardhat's node (replayed from
+ * its journal).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitUntil } from "../scripts/lib/supervisor.js";
@@ -11,12 +13,21 @@ import { expectAllRecorded, newElection, runLoad, startTestStack, type TestStack
 const SERVICES = ["relayer-api", "relayer-worker", "indexer-processor", "indexer-graphql", "portal"];
 const ELECTION = 31;
 
-describe("stop and start again", () => {
+const chains = [
+  // Quarter-second blocks: a long journal, with its idle stretches, in little time.
+  { kind: "hardhat" as const, blockMs: 250, idleBlocks: 40 },
+  // anvil mines whole seconds; its state file does not care how the blocks look.
+  { kind: "anvil" as const, blockMs: 1000, idleBlocks: 10 },
+];
+
+describe.each(chains)("stop and start again on $kind", ({ kind, blockMs, idleBlocks }) => {
   let stack: TestStack;
 
   beforeAll(async () => {
-    // Quarter-second blocks: a long journal, with its idle stretches, in little time.
-    stack = await startTestStack("resume", { blockMs: 250 });
+    stack = await startTestStack(`resume-${kind}`, {
+      blockMs,
+      ...(kind === "anvil" ? { chain: { kind: "anvil", slotsInAnEpoch: 8, persist: true } } : {}),
+    });
   }, 240_000);
 
   afterAll(async () => {
@@ -40,8 +51,8 @@ describe("stop and start again", () => {
     // An idle stretch: empty blocks while the base fee falls.
     const idleFrom = await stack.provider.getBlockNumber();
     await waitUntil(
-      "an idle stretch of 40 empty blocks",
-      async () => (await stack.provider.getBlockNumber()) > idleFrom + 40,
+      `an idle stretch of ${idleBlocks} empty blocks`,
+      async () => (await stack.provider.getBlockNumber()) > idleFrom + idleBlocks,
       {
         timeoutMs: 60_000,
       },

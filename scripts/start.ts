@@ -2,8 +2,9 @@
  * `./veritally start`: the whole system on this machine, until Ctrl-C.
  *
  * Database (DATABASE_URL, else Postgres on 127.0.0.1:5432, else an embedded Postgres under
- * .data/postgres), the local chain (Hardhat node, 1-second blocks, resumed from .data/chain when
- * run again), VoteRegistry and a demo election, the relayer API and worker, the indexer and its
+ * .data/postgres), the local chain (anvil by default, kept in .data/chain/anvil-state.json and
+ * loaded again when run again; LOCAL_CHAIN=hardhat: Hardhat's node, replayed from its journal),
+ * 1-second blocks, VoteRegistry and a demo election, the relayer API and worker, the indexer and its
  * GraphQL server, the portal, and a vote simulator feeding the relayer's public API.
  * See the README's configuration table for the variables.
  */
@@ -37,6 +38,12 @@ const external =
       }
     : undefined;
 
+const localChain = env.LOCAL_CHAIN ?? "anvil";
+if (localChain !== "anvil" && localChain !== "hardhat") {
+  console.error(`start: LOCAL_CHAIN must be anvil or hardhat, got "${localChain}"`);
+  process.exit(2);
+}
+
 let stack: Stack | undefined;
 let simulator: Simulator | undefined;
 let stopping = false;
@@ -69,6 +76,8 @@ try {
       portal: num("PORTAL_PORT", 4321),
     },
     blockMs: num("BLOCK_MS", 1000),
+    // anvil's finalized block 16 blocks deep: votes become final within seconds in the demo.
+    chain: localChain === "anvil" ? { kind: "anvil", slotsInAnEpoch: 8, persist: true } : { kind: "hardhat" },
     onProgress: step,
   });
 

@@ -24,6 +24,14 @@ export interface AnvilOptions {
    * a small value makes finality reachable in a test.
    */
   slotsInAnEpoch?: number;
+  /**
+   * Keep the chain in this file: loaded at start when present, written on a clean stop (SIGTERM)
+   * and every `stateIntervalSeconds`. Blocks, receipts and logs come back as they were.
+   */
+  stateFile?: string;
+  stateIntervalSeconds?: number;
+  /** Its own process group, so a Ctrl-C to the terminal reaches the parent only (see local-node.ts). */
+  ownProcessGroup?: boolean;
   port?: number;
   host?: string;
   onOutput?: (line: string) => void;
@@ -62,7 +70,11 @@ export async function startAnvilNode(options: AnvilOptions = {}): Promise<LocalN
   const args = ["--host", host, "--port", String(port), "--chain-id", String(options.chainId ?? 31337)];
   if ((options.blockTime ?? 0) > 0) args.push("--block-time", String(options.blockTime));
   if (options.slotsInAnEpoch !== undefined) args.push("--slots-in-an-epoch", String(options.slotsInAnEpoch));
-  const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+  if (options.stateFile) {
+    args.push("--state", options.stateFile);
+    if (options.stateIntervalSeconds) args.push("--state-interval", String(options.stateIntervalSeconds));
+  }
+  const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"], detached: options.ownProcessGroup ?? false });
   let output = "";
   const onData = (chunk: Buffer) => {
     const text = chunk.toString();
@@ -101,7 +113,8 @@ export async function startAnvilNode(options: AnvilOptions = {}): Promise<LocalN
       if (exited) return;
       const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
       child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+      // Writing a long chain to its state file takes seconds: never cut it short.
+      const timer = setTimeout(() => child.kill("SIGKILL"), options.stateFile ? 60_000 : 3000);
       await gone;
       clearTimeout(timer);
     },

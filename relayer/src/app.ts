@@ -82,7 +82,8 @@ export function serverOptions(config: Config): FastifyServerOptions {
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
     keepAliveTimeout: 72_000,
-    routerOptions: { maxParamLength: 200 },
+    // Long enough that an over-long id reaches its schema and gets a 400 naming the field, not a 404.
+    routerOptions: { maxParamLength: 4096 },
     return503OnClosing: true,
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false },

@@ -38,9 +38,10 @@ export interface StackOptions {
   blockMs: number;
   /**
    * The local chain: Hardhat's node (default; its blocks are journaled, so a restart resumes it)
-   * or anvil (a fresh chain each start; `finalized` is head − 2 × slotsInAnEpoch).
+   * or anvil (`finalized` is head − 2 × slotsInAnEpoch; with `persist`, kept in the data folder's
+   * chain/anvil-state.json and loaded again at the next start, in well under a second).
    */
-  chain?: { kind: "hardhat" } | { kind: "anvil"; slotsInAnEpoch?: number };
+  chain?: { kind: "hardhat" } | { kind: "anvil"; slotsInAnEpoch?: number; persist?: boolean };
   /** Extra environment for the relayer processes (fees, batch sizes, …). */
   relayerEnv?: Record<string, string>;
   indexerEnv?: Record<string, string>;
@@ -140,13 +141,20 @@ async function startChain(options: StackOptions, say: (m: string) => void): Prom
 }
 
 /** anvil, mining a block every `blockMs` (whole seconds, at least one) from the start. */
-async function startAnvilChain(options: StackOptions, slotsInAnEpoch: number | undefined): Promise<LocalNode> {
+async function startAnvilChain(
+  options: StackOptions,
+  slotsInAnEpoch: number | undefined,
+  stateFile: string | undefined,
+): Promise<LocalNode> {
   const rpcUrl = `http://127.0.0.1:${options.ports.chain}`;
   if (await rpcAnswers(rpcUrl)) throw new Error(`something already answers JSON-RPC on ${rpcUrl}: stop it first`);
   return startAnvilNode({
     port: options.ports.chain,
     blockTime: options.blockMs > 0 ? Math.max(1, Math.round(options.blockMs / 1000)) : 0,
     ...(slotsInAnEpoch !== undefined ? { slotsInAnEpoch } : {}),
+    // Written on a clean stop; also every minute, so a chain that crashed comes back nearly whole
+    // (what it lost is a reorg to the services, which they follow).
+    ...(stateFile ? { stateFile, stateIntervalSeconds: 60, ownProcessGroup: true } : {}),
   });
 }
 
@@ -202,33 +210,37 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       rpcUrls = options.external.rpcUrls;
       deployment = await readDeploymentFile(options.external.deploymentFile);
       say(`chain: ${rpcUrls[0]} (chain ${deployment.chainId}), registry ${deployment.address}`);
-    } else if (options.chain?.kind === "anvil") {
-      await ensureContractsBuilt({ onProgress: (m) => say(`  ${m}`) });
-      say(`anvil on 127.0.0.1:${options.ports.chain}`);
-      const anvil = await startAnvilChain(options, options.chain.slotsInAnEpoch);
-      node = anvil;
-      cleanups.push(() => anvil.stop());
-      rpcUrls = [anvil.rpcUrl];
-      // A fresh chain: databases of an earlier one describe blocks that are not there.
-      await dropDatabase(server.serverUrl, names.relayer);
-      await dropDatabase(server.serverUrl, names.indexer);
-      say("deploying VoteRegistry");
-      deployment = await deployLocal(anvil, deploymentsDir, say);
     } else {
       // A fresh clone has no artifacts yet: compile before anything needs them.
       await ensureContractsBuilt({ onProgress: (m) => say(`  ${m}`) });
-      say(`chain on 127.0.0.1:${options.ports.chain}`);
-      const chain = await startChain(options, say);
-      node = chain.node;
-      cleanups.push(() => chain.node.stop());
-      cleanups.push(() => chain.recorder.stop());
+      let genesisHash: string;
+      if (options.chain?.kind === "anvil") {
+        const stateFile = options.chain.persist ? path.join(options.dataDir, "chain", "anvil-state.json") : undefined;
+        const saved = stateFile !== undefined && existsSync(stateFile);
+        say(`anvil on 127.0.0.1:${options.ports.chain}${saved ? " (loading the saved chain)" : ""}`);
+        if (stateFile) await mkdir(path.dirname(stateFile), { recursive: true });
+        const anvil = await startAnvilChain(options, options.chain.slotsInAnEpoch, stateFile);
+        node = anvil;
+        cleanups.push(() => anvil.stop());
+        genesisHash = (await anvil.provider.getBlock(0))?.hash as string;
+        resumed = saved && (await anvil.provider.getBlockNumber()) > 0;
+      } else {
+        say(`chain on 127.0.0.1:${options.ports.chain}`);
+        const chain = await startChain(options, say);
+        node = chain.node;
+        cleanups.push(() => chain.node.stop());
+        cleanups.push(() => chain.recorder.stop());
+        resumed = chain.resumed;
+        genesisHash = chain.genesisHash;
+      }
       rpcUrls = [node.rpcUrl];
-      resumed = chain.resumed;
       // The databases belong to one chain: after a new chain, start them afresh.
       const stateFile = path.join(options.dataDir, "state.json");
       const state = existsSync(stateFile) ? JSON.parse(await readFile(stateFile, "utf8")) : {};
-      if (state.genesisHash !== chain.genesisHash) {
+      const freshChain = options.chain?.kind === "anvil" && !options.chain.persist;
+      if (freshChain || state.genesisHash !== genesisHash) {
         if (state.genesisHash) say("  the saved chain could not be resumed: starting the databases afresh");
+        resumed = false;
         await dropDatabase(server.serverUrl, names.relayer);
         await dropDatabase(server.serverUrl, names.indexer);
       }
@@ -241,7 +253,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         say("deploying VoteRegistry");
         deployment = await deployLocal(node, deploymentsDir, say);
       }
-      await writeFile(stateFile, `${JSON.stringify({ genesisHash: chain.genesisHash }, null, 2)}\n`);
+      await writeFile(stateFile, `${JSON.stringify({ genesisHash }, null, 2)}\n`);
     }
     let proxy: TcpProxy | undefined;
     if (options.rpcProxy && node) {

@@ -366,6 +366,22 @@ describe("smaller", () => {
     });
   });
 
+  it.each([
+    ["a vote", "POST", (id: string) => `/v1/elections/${id}/votes`],
+    ["an election's status", "GET", (id: string) => `/v1/admin/elections/${id}`],
+  ])("answers an over-long election id in %s with a 400 naming the field", async (_what, method, url) => {
+    const before = await count("votes");
+    const res = await app.inject({
+      method: method as "POST" | "GET",
+      url: url("9".repeat(300)),
+      headers: method === "GET" ? adminHeaders : { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      ...(method === "POST" ? { payload: { voterId: "long-id", choice: 0 } } : {}),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toMatch(/electionId/);
+    expect(await count("votes")).toBe(before);
+  });
+
   it("remembers unknown election ids for a while (clock injected), so a repeated id costs no chain lookup", async () => {
     let lookups = 0;
     const registry = app.chain.registry;
