@@ -26,6 +26,9 @@ let portal: PortalServer;
 let stats: StatsServer;
 let seven: SeededElection;
 
+/** Choice labels that start a spreadsheet formula (OWASP's list: = + - @, tab, carriage return). */
+const FORMULA_LABELS = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rCR"];
+
 beforeAll(async () => {
   [indexerDb, relayerDb] = await Promise.all([
     createIndexerDatabase("portal_http"),
@@ -41,6 +44,18 @@ beforeAll(async () => {
   };
   await withClient(indexerDb.url, async (c) => {
     seven = await seedIndexerElection(c, spec);
+    await seedIndexerElection(c, {
+      id: "8",
+      title: "Labels a spreadsheet would run",
+      choices: [...FORMULA_LABELS, "Plain"],
+      votes: FORMULA_LABELS.map((_, i) => ({
+        seq: i,
+        ref: `0x${(i + 1).toString(16).padStart(32, "0")}`,
+        choice: i,
+        voteHash: `0x${(i + 1).toString(16).padStart(64, "0")}`,
+      })),
+      firstBlock: 150,
+    });
     await seedIndexerStatus(c, { height: 200, chainHead: 202 });
   });
   await withClient(relayerDb.url, (c) =>
@@ -166,6 +181,22 @@ describe("open data", () => {
     expect(lines[20_000]?.split(",")[1]).toBe("19999");
   });
 
+  it("neutralises choice labels a spreadsheet would run as formulas in the CSV", async () => {
+    const res = await get("/api/elections/8/votes.csv");
+    expect(res.status).toBe(200);
+    const rows = (await res.text()).trim().split("\n").slice(1);
+    expect(rows).toHaveLength(FORMULA_LABELS.length);
+    for (const label of FORMULA_LABELS) {
+      // The label's field starts with an apostrophe (CSV may quote it); never with the label itself.
+      expect(
+        rows.some(
+          (r) => r.includes(`,'${label.replaceAll('"', '""')}`) || r.includes(`,"'${label.replaceAll('"', '""')}`),
+        ),
+      ).toBe(true);
+      expect(rows.some((r) => r.includes(`,${label},`) || r.includes(`,"${label.replaceAll('"', '""')}"`))).toBe(false);
+    }
+  });
+
   it("gives the cross-check as JSON", async () => {
     const body = (await (await get("/api/elections/7/cross-check.json")).json()) as {
       verdict: string;
@@ -228,9 +259,9 @@ describe("/admin", () => {
     });
     expect(right.status).toBe(200);
     const html = await right.text();
-    // The relayer's figures (one queued vote) and the chain's (20,000 votes in 40 batches).
+    // The relayer's figures (one queued vote) and the chain's (elections 7 and 8: 20,006 votes in 41 batches).
     expect(html).toMatch(/data-testid="queue-depth"[^>]*>1</);
-    expect(html).toContain("20,000 votes in 40 batches");
+    expect(html).toContain("20,006 votes in 41 batches");
     expect(html).toContain('id="throughput-chart"');
     expect(html).toContain('id="latency-chart"');
   });

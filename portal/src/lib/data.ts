@@ -634,7 +634,12 @@ export function createPortalData(options: PortalDataOptions): PortalData {
     // The id was checked to be digits above; COPY takes no parameters.
     const stream = client.query(
       copyTo(
-        `copy (select v.election_id, v.seq, v.ref, v.choice, e.choice_labels[v.choice + 1] as choice_label,
+        // A label a spreadsheet would run as a formula (= + - @, tab, CR first) gets a leading
+        // apostrophe, as OWASP's CSV-injection advice says; every other field is digits or hex.
+        `copy (select v.election_id, v.seq, v.ref, v.choice,
+                      case when e.choice_labels[v.choice + 1] ~ '^[-=+@\\t\\r]'
+                           then '''' || e.choice_labels[v.choice + 1]
+                           else e.choice_labels[v.choice + 1] end as choice_label,
                       v.vote_hash, v.block_number, v.block_hash, v.tx_hash, v.log_index,
                       to_char(v.timestamp at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as timestamp,
                       v.in_grace_period
