@@ -6,9 +6,25 @@ import http from "node:http";
 
 process.env.ASTRO_NODE_AUTOSTART = "disabled";
 const { handler, options } = await import("./dist/server/entry.mjs");
+// Astro loads the middleware at the first request; load it now, so the fast path and the security
+// headers it publishes (below) are there for the very first request too, a static file included.
+await import("./dist/server/virtual_astro_middleware.mjs");
 const FAST_PATH = Symbol.for("veritally.portal.cachedAnswer");
 
+const SECURITY_HEADERS = Symbol.for("veritally.portal.securityHeaders");
+// Behind a TLS proxy we trust (PORTAL_TRUST_PROXY=true, X-Forwarded-Proto: https), browsers are told to stay on HTTPS.
+const trustProxy = process.env.PORTAL_TRUST_PROXY === "true";
+
 const server = http.createServer((req, res) => {
+  // The middleware's security headers on everything, also what Astro serves before the middleware
+  // runs (static files: /favicon.svg, /_astro/*); pages set them again themselves.
+  for (const [name, value] of globalThis[SECURITY_HEADERS] ?? []) res.setHeader(name, value);
+  const proto = String(req.headers["x-forwarded-proto"] ?? "")
+    .split(",")[0]
+    ?.trim()
+    .toLowerCase();
+  if (trustProxy && proto === "https")
+    res.setHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
   const cachedAnswer = globalThis[FAST_PATH];
   if (typeof cachedAnswer !== "function" || (req.method !== "GET" && req.method !== "HEAD")) {
     handler(req, res);

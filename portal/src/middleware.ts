@@ -40,6 +40,9 @@ const SECURITY_HEADERS: [string, string][] = [
   ["Referrer-Policy", "same-origin"],
 ];
 
+// server.mjs puts the same headers on what Astro serves before any middleware runs (static files).
+(globalThis as Record<symbol, unknown>)[Symbol.for("veritally.portal.securityHeaders")] = SECURITY_HEADERS;
+
 function secured(response: Response, extra: Record<string, string> = {}): Response {
   const headers = new Headers(response.headers);
   for (const [name, value] of SECURITY_HEADERS) headers.set(name, value);
@@ -98,23 +101,35 @@ export const onRequest = defineMiddleware(async (ctx, next) => {
       if (auth && pathname !== "/admin/login") {
         const session = ctx.cookies.get(SESSION_COOKIE)?.value;
         const header = ctx.request.headers.get("authorization");
-        if (!auth.checkSession(session) && !auth.checkBasic(header)) {
+        if (!auth.checkSession(session)) {
           if (header) {
-            return secured(new Response("wrong admin password\n", { status: 401 }), {
-              "WWW-Authenticate": 'Basic realm="Veritally admin", charset="UTF-8"',
+            // One limiter for every way in: basic auth counts against the same failures as the form.
+            const client = ctx.clientAddress;
+            if (auth.blocked(client)) {
+              return secured(new Response("too many wrong passwords: wait a quarter of an hour\n", { status: 429 }), {
+                "Retry-After": "900",
+                "Cache-Control": "no-store",
+              });
+            }
+            if (!auth.checkBasic(header)) {
+              auth.recordFailure(client);
+              return secured(new Response("wrong admin password\n", { status: 401 }), {
+                "WWW-Authenticate": 'Basic realm="Veritally admin", charset="UTF-8"',
+                "Cache-Control": "no-store",
+              });
+            }
+          } else {
+            return secured(ctx.redirect(`/admin/login?next=${encodeURIComponent(pathname)}`, 303), {
               "Cache-Control": "no-store",
             });
           }
-          return secured(ctx.redirect(`/admin/login?next=${encodeURIComponent(pathname)}`, 303), {
-            "Cache-Control": "no-store",
-          });
         }
       }
       return secured(await next(), { "Cache-Control": "no-store" });
     }
 
     const c = config();
-    if (!c.cache.enabled || !isPublicGet(ctx.request.method, pathname)) return secured(await next());
+    if (!c.cache.enabled || !isPublicGet(ctx.request.method, pathname)) return secured(await next(), {});
 
     const height = await portalData().height();
     const key = pathname + ctx.url.search;

@@ -18,6 +18,8 @@ export interface PortalConfig {
   relayerAdminKey: string | undefined;
   /** undefined: /admin is disabled. */
   adminPassword: string | undefined;
+  /** PORTAL_TRUST_PROXY=true: believe X-Forwarded-Proto (HSTS, Secure cookie) from the proxy in front. */
+  trustProxy: boolean;
   /** Chain facts; when unset they come from the indexer's status row. */
   chainId: number | undefined;
   registryAddress: string | undefined;
@@ -90,12 +92,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PortalConfig {
   if (adminPassword !== undefined && adminPassword.length < 12) {
     throw new InvalidInputError("PORTAL_ADMIN_PASSWORD", "at least 12 characters");
   }
+  const trustProxyRaw = env.PORTAL_TRUST_PROXY;
+  if (trustProxyRaw !== undefined && trustProxyRaw !== "true" && trustProxyRaw !== "false") {
+    throw new InvalidInputError("PORTAL_TRUST_PROXY", `expected true or false, got "${trustProxyRaw}"`);
+  }
   return {
     indexerDatabaseUrl,
     relayerAuditDatabaseUrl: audit ? postgresUrl("RELAYER_AUDIT_DATABASE_URL", audit) : undefined,
     relayerUrl: httpUrl("RELAYER_URL", env.RELAYER_URL?.trim()),
     relayerAdminKey: readSecret("RELAYER_ADMIN_KEY", env),
     adminPassword,
+    trustProxy: trustProxyRaw === "true",
     chainId,
     registryAddress: registry ? registry.toLowerCase() : undefined,
     explorerUrl: httpUrl("EXPLORER_URL", env.EXPLORER_URL?.trim()),

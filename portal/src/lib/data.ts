@@ -4,6 +4,7 @@
  * only by the cross-check (cross-check.ts). Pages call `portalData()`; tests build their own
  * instance with `createPortalData` against a database of their own.
  */
+
 import { encodeRef, parseRef } from "@veritally/contracts";
 import type pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
@@ -11,6 +12,7 @@ import { createHeightCache, type HeightCache } from "./cache.js";
 import { config } from "./config.js";
 import { type CrossCheckReport, createCrossCheck, openRelayer } from "./cross-check.js";
 import { classify, createPool, type Db } from "./db.js";
+import { neutraliseBidi } from "./display-text.js";
 
 export interface IndexerStatus {
   /** Highest block the indexer has processed. */
@@ -220,7 +222,8 @@ function percentOf(count: number, total: number): number {
 }
 
 function labelOf(labels: string[] | null, choice: number): string {
-  return labels?.[choice] ?? `Choice ${choice}`;
+  const label = labels?.[choice];
+  return label === undefined ? `Choice ${choice}` : neutraliseBidi(label);
 }
 
 interface ElectionRow {
@@ -275,7 +278,7 @@ function isComplete(r: ElectionRow): boolean {
 }
 
 function titleOf(r: ElectionRow): string {
-  return r.title?.trim() || `Election ${r.id}`;
+  return neutraliseBidi(r.title?.trim() || `Election ${r.id}`);
 }
 
 function summaryOf(r: ElectionRow, now: number): ElectionSummary {
@@ -317,7 +320,7 @@ const VOTE_SELECT = `select v.election_id, e.title, e.choice_labels, e.choice_co
 function voteOf(r: VoteRow): VoteRecord {
   return {
     electionId: r.election_id,
-    electionTitle: r.title?.trim() || `Election ${r.election_id}`,
+    electionTitle: neutraliseBidi(r.title?.trim() || `Election ${r.election_id}`),
     seq: r.seq,
     ref: r.ref,
     refText: encodeRef(r.ref),
@@ -502,7 +505,7 @@ export function createPortalData(options: PortalDataOptions): PortalData {
     });
     return {
       ...summaryOf(r, clock()),
-      description: r.description,
+      description: r.description === null ? null : neutraliseBidi(r.description),
       choiceCount: r.choice_count,
       choices,
       metadataHash: r.metadata_hash,
