@@ -348,6 +348,10 @@ describe("malformed requests get a JSON answer without internals", () => {
     expectRefused(await send({ path: "/admin" }), 404, /the endpoint is \/graphql/);
   });
 
+  test("GET without a query (not the playground page)", async () => {
+    expectRefused(await send({ headers: { accept: "application/json" } }), 400, /a GET needs a "query" parameter/);
+  });
+
   test("GET with variables that are not JSON", async () => {
     const search = `?query=${encodeURIComponent("{ __typename }")}&variables=%7Bnope`;
     expectRefused(await send({ search }), 400, /"variables" parameter is not valid JSON/);

@@ -78,10 +78,8 @@ export async function startGraphqlGuard(options: GuardOptions): Promise<RunningG
       res.writeHead(204, CORS_HEADERS).end();
       return;
     }
-    if (
-      req.method === "GET" &&
-      (url.pathname.startsWith("/console/") || (isGraphql && !url.searchParams.has("query")))
-    ) {
+    const page = /text\/html/.test(req.headers.accept ?? "") && !url.searchParams.has("query");
+    if (req.method === "GET" && (url.pathname.startsWith("/console/") || (isGraphql && page))) {
       // The GraphiQL playground and its assets: static, no query in them.
       passThrough(req, res);
       return;
@@ -90,6 +88,9 @@ export async function startGraphqlGuard(options: GuardOptions): Promise<RunningG
 
     let request: unknown;
     if (req.method === "GET") {
+      if (!url.searchParams.has("query")) {
+        return reply(res, 400, { errors: [{ message: 'a GET needs a "query" parameter' }] });
+      }
       const variables = url.searchParams.get("variables");
       try {
         request = {
