@@ -417,3 +417,45 @@ describe("smaller", () => {
     expect(lookups).toBe(before + 50);
   });
 });
+
+describe("responsive under intake abuse", () => {
+  it("answers a real client's votes while hundreds of hostile requests arrive over HTTP at the same time", async () => {
+    const base = await app.listen({ port: 0, host: "127.0.0.1" });
+    const post = (path: string, body: string, headers: Record<string, string>) =>
+      fetch(`${base}${path}`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } })
+        .then((r) => r.status)
+        .catch(() => 0);
+    const hostile: Promise<number>[] = [];
+    for (let i = 0; i < 300; i++) {
+      const kind = i % 5;
+      if (kind === 0)
+        hostile.push(post("/v1/elections/1/votes", '{"voterId":"x","choice":0}', { authorization: `Bearer bad-${i}` }));
+      if (kind === 1) hostile.push(post("/v1/elections/1/votes", "{not json", { authorization: `Bearer ${key}` }));
+      if (kind === 2)
+        hostile.push(
+          post("/v1/elections/1/votes", `{"voterId":"${"v".repeat(300_000)}","choice":0}`, {
+            authorization: `Bearer ${key}`,
+          }),
+        );
+      if (kind === 3)
+        hostile.push(post(`/v1/elections/${"9".repeat(500)}/votes`, "{}", { authorization: `Bearer ${key}` }));
+      if (kind === 4)
+        hostile.push(post("/v1/admin/clients", '{"name":"x"}', { authorization: `Bearer wrong-admin-${i}` }));
+    }
+    const before = await count("votes");
+    const honest = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        post("/v1/elections/1/votes", JSON.stringify({ voterId: `responsive-${i}`, choice: i % 3 }), {
+          authorization: `Bearer ${key}`,
+        }),
+      ),
+    );
+    const refused = await Promise.all(hostile);
+    expect(honest, "every honest vote accepted").toEqual(Array(20).fill(202));
+    expect(
+      refused.every((s) => s >= 400 && s < 500),
+      `hostile answers: ${[...new Set(refused)]}`,
+    ).toBe(true);
+    expect(await count("votes"), "only the honest votes were written").toBe(before + 20);
+  });
+});
