@@ -167,7 +167,7 @@ function cursor<T>(source: AsyncIterator<T[]>) {
   };
 }
 
-function bump(tally: number[], choice: number): void {
+function countChoice(tally: number[], choice: number): void {
   while (tally.length <= choice) tally.push(0);
   tally[choice] = (tally[choice] ?? 0) + 1;
 }
@@ -323,8 +323,8 @@ export function createCrossCheck(deps: CrossCheckDeps) {
     const countRelayer = (r: RelayerRow) => {
       relayerTotal++;
       byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
-      if (r.status !== "failed") bump(tallyAccepted, r.choice);
-      if (r.status === "included" || r.status === "confirmed") bump(tallyIncluded, r.choice);
+      if (r.status !== "failed") countChoice(tallyAccepted, r.choice);
+      if (r.status === "included" || r.status === "confirmed") countChoice(tallyIncluded, r.choice);
     };
     const pair = (c: ChainRow, r: RelayerRow) => {
       const fields: MismatchField[] = [];

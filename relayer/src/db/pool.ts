@@ -27,5 +27,12 @@ export async function withTransaction<T>(db: Db, fn: (client: pg.PoolClient) => 
   }
 }
 
+/** The id an `insert … returning id` gave back; a missing row is a bug to say, not to paper over. */
+export function returnedId(result: { rows: { id: string }[] }, what: string): string {
+  const id = result.rows[0]?.id;
+  if (id === undefined) throw new Error(`${what}: the insert returned no row`);
+  return id;
+}
+
 export const hexToBuffer = (hex: string): Buffer => Buffer.from(hex.replace(/^0x/, ""), "hex");
 export const bufferToHex = (buf: Buffer | Uint8Array): string => `0x${Buffer.from(buf).toString("hex")}`;

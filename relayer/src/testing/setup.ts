@@ -256,7 +256,6 @@ export async function testSubmitter(config: Config, rpcUrl = config.rpcUrls[0] a
     chainId: chainContext.chainId,
     registryAddress: chainContext.registryAddress,
     confirmations: config.confirmations,
-    maxInFlight: config.maxInFlight,
     stuckAfterMs: config.stuckAfterMs,
     log: createLog("info", "test-submitter", (l) => lines.push(l)),
   });

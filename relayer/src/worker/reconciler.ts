@@ -13,7 +13,7 @@ import { registryTopics, voteRegistryInterface } from "@veritally/contracts";
 import { toBeHex, zeroPadValue } from "ethers";
 import type { RpcPool } from "../chain/rpc-pool.js";
 import type { Db } from "../db/pool.js";
-import { bufferToHex, withTransaction } from "../db/pool.js";
+import { bufferToHex, returnedId, withTransaction } from "../db/pool.js";
 import { PERMANENT_REASONS } from "./reverts.js";
 import { enqueueWebhooks } from "./webhooks.js";
 
@@ -146,12 +146,12 @@ export function createReconciler(deps: {
         votes.sort((a, b) => (a.seq < b.seq ? -1 : 1));
         const first = votes[0];
         if (!first) continue;
-        const { rows } = await client.query<{ id: string }>(
+        const inserted = await client.query<{ id: string }>(
           `insert into batches (election_id, first_seq, vote_count, state, tx_hash, block_number, included_at, failure_reason)
            values ($1, $2, $3, 'included', $4, $5, now(), null) returning id`,
           [electionId, first.seq.toString(), votes.length, Buffer.from(txHash.slice(2), "hex"), first.blockNumber],
         );
-        const batchId = rows[0]?.id as string;
+        const batchId = returnedId(inserted, "a batch the chain already has");
         await client.query(
           `update votes v set state = 'batched', batch_id = $1, seq = o.seq
              from unnest($2::bigint[], $3::bigint[]) as o(id, seq) where v.id = o.id`,

@@ -19,7 +19,7 @@ import type { FeeOracle, FeeQuote } from "../chain/fee-oracle.js";
 import type { NonceManager } from "../chain/nonce-manager.js";
 import { RpcError, type RpcPool } from "../chain/rpc-pool.js";
 import type { Db } from "../db/pool.js";
-import { bufferToHex, hexToBuffer, withTransaction } from "../db/pool.js";
+import { bufferToHex, hexToBuffer, returnedId, withTransaction } from "../db/pool.js";
 import { AttemptStatus, isUnminedTxStatus, type TxStatus } from "../states.js";
 import { applyEffect, type MinedFacts, type TxKind } from "./effects.js";
 import { failpoint } from "./failpoints.js";
@@ -38,7 +38,6 @@ export interface SubmitterDeps {
   registryAddress: string;
   /** CONFIRMATIONS; 0: automatic (defaultConfirmations). */
   confirmations: number;
-  maxInFlight: number;
   stuckAfterMs: number;
   log: (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => void;
 }
@@ -251,12 +250,14 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
       BigInt(tx.gas_limit),
       bumped,
     );
-    const { rows } = await db.query<{ id: string }>(
-      `insert into tx_attempts (tx_id, hash, raw, max_fee_per_gas, max_priority_fee_per_gas, status)
-       values ($1, $2, $3, $4, $5, 'pending') returning id`,
-      [tx.id, signed.hash, signed.raw, bumped.maxFeePerGas.toString(), bumped.maxPriorityFeePerGas.toString()],
+    const attemptId = returnedId(
+      await db.query<{ id: string }>(
+        `insert into tx_attempts (tx_id, hash, raw, max_fee_per_gas, max_priority_fee_per_gas, status)
+         values ($1, $2, $3, $4, $5, 'pending') returning id`,
+        [tx.id, signed.hash, signed.raw, bumped.maxFeePerGas.toString(), bumped.maxPriorityFeePerGas.toString()],
+      ),
+      "a replacement attempt",
     );
-    const attemptId = rows[0]?.id as string;
     deps.log("info", "replacing stuck transaction", {
       nonce: Number(tx.nonce),
       old: bufferToHex(latest.hash),
@@ -560,12 +561,14 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
   ): Promise<{ txId: string; attemptId: string; raw: Buffer; hash: Buffer }> {
     const signed = await signAttempt(nonce, to, data, gasLimit, fees);
     return withTransaction(db, async (client) => {
-      const { rows } = await client.query<{ id: string }>(
-        `insert into chain_txs (signer, nonce, kind, election_id, status, to_address, data, gas_limit)
-         values ($1, $2, $3, $4, 'pending', $5, $6, $7) returning id`,
-        [signer, nonce, kind, electionId, to, hexToBuffer(data), gasLimit.toString()],
+      const txId = returnedId(
+        await client.query<{ id: string }>(
+          `insert into chain_txs (signer, nonce, kind, election_id, status, to_address, data, gas_limit)
+           values ($1, $2, $3, $4, 'pending', $5, $6, $7) returning id`,
+          [signer, nonce, kind, electionId, to, hexToBuffer(data), gasLimit.toString()],
+        ),
+        "a chain transaction",
       );
-      const txId = rows[0]?.id as string;
       const attempt = await client.query<{ id: string }>(
         `insert into tx_attempts (tx_id, hash, raw, max_fee_per_gas, max_priority_fee_per_gas, status)
          values ($1, $2, $3, $4, $5, 'pending') returning id`,
@@ -578,7 +581,7 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
         ]);
         if (updated.rowCount !== 1) throw new Error(`batch ${batchId} is not formed any more`);
       }
-      return { txId, attemptId: attempt.rows[0]?.id as string, raw: signed.raw, hash: signed.hash };
+      return { txId, attemptId: returnedId(attempt, "an attempt"), raw: signed.raw, hash: signed.hash };
     });
   }
 

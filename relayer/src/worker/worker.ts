@@ -74,7 +74,6 @@ export function createWorker(deps: WorkerDeps): Worker {
     chainId: chain.chainId,
     registryAddress: chain.registryAddress,
     confirmations: config.confirmations,
-    maxInFlight: config.maxInFlight,
     stuckAfterMs: config.stuckAfterMs,
     log,
   });
