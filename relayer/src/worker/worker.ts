@@ -117,11 +117,15 @@ export function createWorker(deps: WorkerDeps): Worker {
                                   fee_cap_per_gas, waiting_reason, last_error, rpc_url, finalized_block,
                                   final_block, confirmations, chain_nonce, next_nonce, nonce_gap_from,
                                   nonce_gap_to, nonce_gap_since)
-       values ($1, now(), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+       values ($1, now(), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+               case when $14::bigint is null then null else now() end)
        on conflict (signer) do update set heartbeat_at = now(), chain_head = coalesce($2, worker_status.chain_head),
          base_fee_per_gas = $3, priority_fee_per_gas = $4, fee_cap_per_gas = $5, waiting_reason = $6,
          last_error = $7, rpc_url = $8, finalized_block = $9, final_block = $10, confirmations = $11,
-         chain_nonce = $12, next_nonce = $13, nonce_gap_from = $14, nonce_gap_to = $15, nonce_gap_since = $16`,
+         chain_nonce = $12, next_nonce = $13, nonce_gap_from = $14, nonce_gap_to = $15,
+         -- when the gap opened, on the database's clock (stats measure its age with now())
+         nonce_gap_since = case when $14::bigint is null then null
+                                else coalesce(worker_status.nonce_gap_since, now()) end`,
       [
         signer,
         head,
@@ -138,7 +142,6 @@ export function createWorker(deps: WorkerDeps): Worker {
         nonces.peek(),
         view.gap?.from ?? null,
         view.gap?.to ?? null,
-        view.gap?.since ?? null,
       ],
     );
   }
