@@ -29,6 +29,7 @@ import { type PortalServer, startPortal } from "./testing/server.js";
 
 const ELECTION = 1;
 const CHOICES = ["Build the bridge", "Keep the ferry", "Blank"];
+const LATE_ELECTION = 2;
 const PLANTED_SEQ = 77;
 const ADMIN_PASSWORD = "browser-test-admin-password";
 const RELAYER_KEY = "browser-test-relayer-admin-key";
@@ -242,6 +243,27 @@ describe("the verify page", () => {
     expect(await page.getAttribute("[data-outcome]", "data-outcome")).toBe("not_found");
     await page.close();
   });
+
+  it("keeps looking for a reference not on the chain yet, and finds it once it is, without a reload", async () => {
+    const page = await openPage();
+    const ref = `0x${"3c".repeat(16)}`;
+    await page.goto(`${portal.url}/verify`);
+    await page.fill("#ref", encodeRef(ref));
+    await page.press("#ref", "Tab");
+    await page.waitForFunction(() => document.getElementById("ref-error")?.textContent?.includes("Still looking"));
+    expect(await page.isDisabled("#choice")).toBe(true);
+    // Now the vote reaches the chain (an election of its own, so the other tests' figures stay).
+    await openElection(chain, { electionId: LATE_ELECTION, title: "Late vote", choices: CHOICES });
+    const [late] = await castVotes(chain, LATE_ELECTION, { count: 1, batchSize: 1, refs: [ref], choice: () => 2 });
+    await page.waitForSelector("#choice:not([disabled])", { timeout: 90_000 });
+    expect(await page.textContent("#ref-error")).toBe("");
+    await page.selectOption("#choice", "2");
+    await page.fill("#receipt", encodeReceipt((late as CastVote).receiptSecret));
+    await page.click("#verify-button");
+    await page.waitForSelector("[data-outcome]");
+    expect(await page.getAttribute("[data-outcome]", "data-outcome")).toBe("match");
+    await page.close();
+  }, 120_000);
 });
 
 describe("the cross-check page", () => {

@@ -149,7 +149,10 @@ export const onRequest = defineMiddleware(async (ctx, next) => {
     const cached = await responses.get(key, height, async () => {
       const rendered = await next();
       const body = new Uint8Array(await rendered.arrayBuffer());
-      const keep = (rendered.status === 200 || rendered.status === 404) && !rendered.headers.has("set-cookie");
+      const keep =
+        (rendered.status === 200 || rendered.status === 404) &&
+        !rendered.headers.has("set-cookie") &&
+        rendered.headers.get("cache-control") !== "no-store";
       // The final headers, computed once: a cache hit builds one Response and nothing else.
       const headers = new Map<string, string>();
       for (const [name, value] of rendered.headers) headers.set(name.toLowerCase(), value);

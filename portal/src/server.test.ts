@@ -171,6 +171,18 @@ describe("open data", () => {
     expect((await get("/api/elections/12.json")).status).toBe(404);
   });
 
+  it('never lets a browser or the cache keep "not on the chain yet"; a found record is cached', async () => {
+    const missing = await get(`/api/votes/0x${"3d".repeat(16)}.json?lookup`);
+    expect(missing.status).toBe(200);
+    expect(((await missing.json()) as { votes: unknown[] }).votes).toEqual([]);
+    expect(missing.headers.get("cache-control")).toBe("no-store");
+    expect(missing.headers.get("etag")).toBeNull();
+    const v = seven.vote(5);
+    const found = await get(`/api/votes/${v.ref}.json?lookup`);
+    expect(found.headers.get("etag")).not.toBeNull();
+    expect(found.headers.get("cache-control")).not.toBe("no-store");
+  });
+
   it("streams every vote as CSV", async () => {
     const res = await get("/api/elections/7/votes.csv");
     expect(res.status).toBe(200);

@@ -97,6 +97,8 @@ export async function castVotes(
     batchSize: number;
     firstSeq?: number;
     choice: (i: number) => number;
+    /** The refs to record, in order (default: new random ones). */
+    refs?: string[];
     /** Chain time between batches (evm_increaseTime), for a timeline that spans minutes. */
     secondsBetweenBatches?: number;
   },
@@ -106,7 +108,7 @@ export async function castVotes(
   for (let start = 0; start < options.count; start += options.batchSize) {
     const batch = Array.from({ length: Math.min(options.batchSize, options.count - start) }, (_, j) => {
       const i = start + j;
-      const ref = newRef();
+      const ref = options.refs?.[i] ?? newRef();
       const receiptSecret = newReceiptSecret();
       const choice = options.choice(i);
       const voteHash = computeVoteHash({

@@ -20,11 +20,16 @@ export const GET: APIRoute = async ({ params, url }) => {
   }
   const status = await data.status();
   const facts = data.chainFacts(status);
-  return Response.json({
-    ref: votes[0]?.ref ?? null,
-    refText: votes[0]?.refText ?? null,
-    chain: { chainId: facts.chainId, registryAddress: facts.registryAddress },
-    indexer: statusJson(status),
-    votes: votes.map((v) => voteJson(v, status)),
-  });
+  // "Not on the chain yet" must never be kept, by the browser or by us: the next block may hold it.
+  const pending = votes.length === 0 ? { headers: { "cache-control": "no-store" } } : undefined;
+  return Response.json(
+    {
+      ref: votes[0]?.ref ?? null,
+      refText: votes[0]?.refText ?? null,
+      chain: { chainId: facts.chainId, registryAddress: facts.registryAddress },
+      indexer: statusJson(status),
+      votes: votes.map((v) => voteJson(v, status)),
+    },
+    pending,
+  );
 };
