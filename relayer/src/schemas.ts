@@ -8,6 +8,8 @@ export const ErrorBody = Type.Object(
 export const errorRef = Type.Ref("ErrorBody");
 export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorRef]));
 
+const HUMAN_FORM = `Human form: the bytes read as one big-endian number, written in Crockford base32 (alphabet 0123456789ABCDEFGHJKMNPQRSTVWXYZ; when reading, case is ignored and I, L read as 1, O as 0), most significant digit first, padded with leading zeros to {digits} digits, then one check character by the Luhn mod 32 algorithm (not Crockford's mod 37 check): every second digit from the right doubled, a doubled value d becomes floor(d / 32) + d mod 32, the check is (32 - sum mod 32) mod 32. Written in groups of four joined by hyphens; hyphens and spaces are ignored when reading.`;
+
 export const DecimalId = Type.String({
   pattern: "^[0-9]{1,78}$",
   description: "uint256 as a decimal string",
@@ -39,15 +41,21 @@ export const VoteBody = Type.Object(
 );
 export const VoteAccepted = Type.Object({
   electionId: Type.String(),
-  ref: Type.String({ description: "Human form of the 16-byte ref (Crockford base32 with a check character)." }),
+  ref: Type.String({
+    description: `The vote's public 16-byte reference, in 27 characters. ${HUMAN_FORM.replace("{digits}", "26")}`,
+  }),
   refHex: Type.String({ description: "The ref as on chain (bytes16)." }),
   receipt: Type.String({
     description:
-      "The voter's receipt secret (human form). Shown once; the relayer keeps it only for an Idempotency-Key retry window.",
+      "The voter's 32-byte receipt secret, in 53 characters. Shown once; the relayer keeps it only as long as a retry with the same Idempotency-Key is answered (IDEMPOTENCY_TTL_HOURS, 24 h by default). " +
+      HUMAN_FORM.replace("{digits}", "52"),
   }),
-  voteHash: Type.String(),
+  voteHash: Type.String({
+    description:
+      "0x + 64 hex digits: keccak256 of the ABI encoding (abi.encode) of (uint256 chainId, address registry, uint256 electionId, bytes16 ref, uint8 choice, bytes32 receiptSecret). On chain in VoteRecorded; with the receipt, anyone recomputes it.",
+  }),
   status: Type.Literal("queued"),
-  statusUrl: Type.String(),
+  statusUrl: Type.String({ description: "Relative to the server (servers[0]): where this vote's status is read." }),
 });
 
 export const RefParams = Type.Object(
@@ -81,7 +89,10 @@ export const VoteStatusBody = Type.Object({
 export const ElectionIdParams = Type.Object({ electionId: DecimalId }, { additionalProperties: false });
 export const CreateElectionBody = Type.Object(
   {
-    electionId: Type.Optional(DecimalId),
+    electionId: Type.Optional({
+      ...DecimalId,
+      description: "uint256 as a decimal string; left out, the relayer picks a random one below 2^48.",
+    }),
     metadata: Type.Object(
       {
         title: Type.String(),
@@ -101,8 +112,13 @@ export const CreateElectionBody = Type.Object(
 );
 export const ElectionBody = Type.Object({
   electionId: Type.String(),
-  source: Type.String(),
-  state: Type.String(),
+  source: Type.Union([Type.Literal("relayer"), Type.Literal("chain")], {
+    description: "relayer: created through this API; chain: created by someone else on the contract and read from it.",
+  }),
+  state: Type.Union([Type.Literal("creating"), Type.Literal("active"), Type.Literal("failed")], {
+    description:
+      "creating: its transaction is not in a block yet; active: on chain; failed: its creation reverted (failureReason).",
+  }),
   intake: Type.Object({ open: Type.Boolean(), code: Type.Union([Type.String(), Type.Null()]) }),
   choiceCount: Type.Integer(),
   opensAt: Type.String(),
@@ -112,8 +128,18 @@ export const ElectionBody = Type.Object({
   chainClosed: Type.Boolean(),
   intakePaused: Type.Boolean(),
   failureReason: Type.Union([Type.String(), Type.Null()]),
-  metadata: Type.Unknown(),
-  statusUrl: Type.String(),
+  metadata: Type.Union(
+    [
+      Type.Object({
+        title: Type.String(),
+        description: Type.Optional(Type.String()),
+        choices: Type.Array(Type.String()),
+      }),
+      Type.Null(),
+    ],
+    { description: "As emitted on chain in ElectionCreated; null when the chain's metadata could not be read." },
+  ),
+  statusUrl: Type.String({ description: "Relative to the server (servers[0]): this election's state." }),
 });
 
 export const ClientIdParams = Type.Object(

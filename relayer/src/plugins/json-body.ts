@@ -74,6 +74,9 @@ export function checkJsonKeys(text: string): void {
 export default fp(
   async (app) => {
     app.removeContentTypeParser("application/json");
+    // JSON only: Fastify's built-in text/plain parser would hand a string to the schema (a 400
+    // about the body's type) where the document promises 415 for any other media type.
+    app.removeContentTypeParser("text/plain");
     app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
       const text = body as string;
       if (text.length === 0) {

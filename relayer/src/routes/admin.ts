@@ -30,6 +30,20 @@ import { parseElectionId } from "../services/votes.js";
 import { ElectionState } from "../states.js";
 import { setWebhook } from "./client.js";
 
+/** The stored metadata as the document types it; anything else (none read from chain) is null. */
+function metadataView(raw: unknown): { title: string; description?: string; choices: string[] } | null {
+  if (typeof raw !== "object" || raw === null) return null;
+  const m = raw as { title?: unknown; description?: unknown; choices?: unknown };
+  if (typeof m.title !== "string" || !Array.isArray(m.choices) || !m.choices.every((c) => typeof c === "string")) {
+    return null;
+  }
+  return {
+    title: m.title,
+    ...(typeof m.description === "string" ? { description: m.description } : {}),
+    choices: m.choices as string[],
+  };
+}
+
 function electionView(e: Election) {
   const intake = intakeState(e);
   return {
@@ -45,7 +59,7 @@ function electionView(e: Election) {
     chainClosed: e.chainClosed,
     intakePaused: e.intakePaused,
     failureReason: e.failureReason,
-    metadata: e.metadata,
+    metadata: metadataView(e.metadata),
     statusUrl: `/v1/admin/elections/${e.electionId}`,
   };
 }
@@ -54,7 +68,7 @@ const StatsBody = Type.Unknown({ description: "See relayer/README.md, section St
 
 const admin: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook("onRequest", app.authenticateAdmin);
-  const security = [{ bearer: [] }];
+  const security = [{ adminKey: [] }];
 
   async function loadElection(id: string): Promise<Election> {
     const { rows } = await app.db.query(`select ${ELECTION_COLUMNS} from elections where election_id = $1`, [id]);

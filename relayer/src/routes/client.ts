@@ -21,7 +21,7 @@ export async function setWebhook(app: FastifyInstance, clientId: string, urlText
 
 const client: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook("onRequest", app.authenticateClient);
-  const security = [{ bearer: [] }];
+  const security = [{ clientKey: [] }];
   const principal = (request: { client: unknown }) => request.client as { clientId: string };
 
   app.put(

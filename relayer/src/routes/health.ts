@@ -101,28 +101,43 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     done();
   });
 
-  app.get("/metrics", { schema: { tags: ["ops"], summary: "Prometheus metrics" } }, async (_request, reply) => {
-    const s = await readStats(app.db, { maxFeePerGas: app.config.maxFeePerGas });
-    g.queueDepth.set(s.queue.depth);
-    g.oldestQueued.set((s.queue.oldestQueuedAgeMs ?? 0) / 1000);
-    g.accepted1m.set(s.intake.acceptedPerSecond1m);
-    g.batchesInFlight.set(s.batches.inFlight);
-    g.batchesConfirmed.set(s.batches.confirmed);
-    g.latencyP50.set((s.latency.acceptToIncludedP50Ms ?? 0) / 1000);
-    g.latencyP95.set((s.latency.acceptToIncludedP95Ms ?? 0) / 1000);
-    g.gasUsed.set(Number(s.gas.gasUsed));
-    g.feesSpent.set(Number(s.gas.feesSpentWei));
-    g.replacements.set(s.replacements);
-    g.failedVotes.reset();
-    for (const f of s.failures.votes) g.failedVotes.set({ reason: f.reason }, f.count);
-    g.workerAlive.set(s.worker.alive ? 1 : 0);
-    g.feeAboveCap.set(s.fees.aboveCap ? 1 : 0);
-    g.nonceGap.set(s.nonces.gap ? s.nonces.gap.to - s.nonces.gap.from + 1 : 0);
-    g.nonceGapAge.set(s.nonces.gap ? s.nonces.gap.ageMs / 1000 : 0);
-    g.finalBlock.set(s.finality.finalBlock ?? 0);
-    g.finalVoteMissing.set(s.finality.finalMissingVotes);
-    return reply.type(registry.contentType).send(await registry.metrics());
-  });
+  app.get(
+    "/metrics",
+    {
+      schema: {
+        tags: ["ops"],
+        summary: "Prometheus metrics",
+        response: {
+          200: {
+            description: "Prometheus text exposition format",
+            content: { "text/plain": { schema: { type: "string" } } },
+          },
+        },
+      },
+    },
+    async (_request, reply) => {
+      const s = await readStats(app.db, { maxFeePerGas: app.config.maxFeePerGas });
+      g.queueDepth.set(s.queue.depth);
+      g.oldestQueued.set((s.queue.oldestQueuedAgeMs ?? 0) / 1000);
+      g.accepted1m.set(s.intake.acceptedPerSecond1m);
+      g.batchesInFlight.set(s.batches.inFlight);
+      g.batchesConfirmed.set(s.batches.confirmed);
+      g.latencyP50.set((s.latency.acceptToIncludedP50Ms ?? 0) / 1000);
+      g.latencyP95.set((s.latency.acceptToIncludedP95Ms ?? 0) / 1000);
+      g.gasUsed.set(Number(s.gas.gasUsed));
+      g.feesSpent.set(Number(s.gas.feesSpentWei));
+      g.replacements.set(s.replacements);
+      g.failedVotes.reset();
+      for (const f of s.failures.votes) g.failedVotes.set({ reason: f.reason }, f.count);
+      g.workerAlive.set(s.worker.alive ? 1 : 0);
+      g.feeAboveCap.set(s.fees.aboveCap ? 1 : 0);
+      g.nonceGap.set(s.nonces.gap ? s.nonces.gap.to - s.nonces.gap.from + 1 : 0);
+      g.nonceGapAge.set(s.nonces.gap ? s.nonces.gap.ageMs / 1000 : 0);
+      g.finalBlock.set(s.finality.finalBlock ?? 0);
+      g.finalVoteMissing.set(s.finality.finalMissingVotes);
+      return reply.type(registry.contentType).send(await registry.metrics());
+    },
+  );
 };
 // fastify-plugin: the metrics hook must see every route, not only these.
 export default fp(health, { name: "ops-routes", dependencies: ["db", "chain"] });

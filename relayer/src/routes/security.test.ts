@@ -382,6 +382,17 @@ describe("smaller", () => {
     expect(await count("votes")).toBe(before);
   });
 
+  it("answers a text/plain body with 415, as documented, not a 400 about the body's type", async () => {
+    const res = await app.inject({
+      method: "POST",
+      url: "/v1/elections/1/votes",
+      headers: { authorization: `Bearer ${key}`, "content-type": "text/plain" },
+      payload: '{"voterId":"plain","choice":0}',
+    });
+    expect(res.statusCode).toBe(415);
+    expect(res.json().error.code).toBe("unsupported_media_type");
+  });
+
   it("remembers unknown election ids for a while (clock injected), so a repeated id costs no chain lookup", async () => {
     let lookups = 0;
     const registry = app.chain.registry;

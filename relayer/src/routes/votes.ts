@@ -13,7 +13,7 @@ const votes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           "Answers 202 once the vote is committed. 409: the voter already voted in this election. 404: unknown " +
           "election. 422: intake not open (before opensAt, after closesAt or closed) or choice out of range.",
-        security: [{ bearer: [] }],
+        security: [{ clientKey: [] }],
         params: VoteParams,
         headers: VoteHeaders,
         body: VoteBody,
