@@ -200,12 +200,19 @@ describe("the verify page", () => {
     expect(text).toContain(v.txHash);
     expect(text).toContain(CHOICES[v.choice] ?? "?");
     expect(text).toMatch(/\d+ confirmations/);
-    const secretForms = [v.receiptSecret.slice(2), receipt.replace(/-/g, ""), receipt].map((s) => s.toLowerCase());
+    // Neither the receipt nor the reference leaves the page: the lookup names a bucket of refs.
+    const secretForms = [
+      v.receiptSecret.slice(2),
+      receipt.replace(/-/g, ""),
+      receipt,
+      v.ref.slice(2),
+      encodeRef(v.ref).replace(/-/g, ""),
+    ].map((s) => s.toLowerCase());
     for (const request of sent) {
       const haystack = decodeURIComponent(request).toLowerCase().replace(/-/g, "");
       for (const secret of secretForms) expect(haystack).not.toContain(secret.replace(/-/g, ""));
     }
-    expect(sent.some((r) => r.includes(`/api/votes/${v.ref}.json?lookup`))).toBe(true);
+    expect(sent.some((r) => r.includes(`/api/votes/prefix/${v.ref.slice(2, 6)}.json`))).toBe(true);
     await page.setViewportSize({ width: 375, height: 900 });
     await page.screenshot({ path: path.join(shots, "verify-375.png"), fullPage: true });
     await page.close();

@@ -183,6 +183,26 @@ describe("open data", () => {
     expect(found.headers.get("cache-control")).not.toBe("no-store");
   });
 
+  it("gives every vote of a ref's bucket for the private lookup, and refuses a malformed prefix", async () => {
+    const v = seven.vote(77);
+    const prefix = v.ref.slice(2, 6);
+    const res = await get(`/api/votes/prefix/${prefix}.json`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { votes: { ref: string }[] };
+    expect(body.votes.map((x) => x.ref)).toContain(v.ref);
+    expect(body.votes.every((x) => x.ref.startsWith(`0x${prefix}`))).toBe(true);
+    // Election 7 is all on chain; election 8's refs are 0x00…, outside this bucket.
+    const inBucket = Array.from({ length: seven.voteCount }, (_, i) => seven.vote(i).ref).filter((r) =>
+      r.startsWith(`0x${prefix}`),
+    );
+    expect(body.votes).toHaveLength(inBucket.length);
+    for (const bad of ["3c", "3c3c3c", "zzzz", "3C3C"]) {
+      const refused = await get(`/api/votes/prefix/${bad}.json`);
+      expect(refused.status, bad).toBe(400);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("invalid_prefix");
+    }
+  });
+
   it("streams every vote as CSV", async () => {
     const res = await get("/api/elections/7/votes.csv");
     expect(res.status).toBe(200);

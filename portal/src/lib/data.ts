@@ -5,7 +5,7 @@
  * instance with `createPortalData` against a database of their own.
  */
 
-import { encodeRef, parseRef } from "@veritally/contracts";
+import { encodeRef, InvalidInputError, parseRef } from "@veritally/contracts";
 import type pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { createHeightCache, type HeightCache } from "./cache.js";
@@ -13,6 +13,7 @@ import { config } from "./config.js";
 import { type CrossCheckReport, createCrossCheck, openRelayer } from "./cross-check.js";
 import { classify, createPool, type Db } from "./db.js";
 import { neutraliseBidi } from "./display-text.js";
+import { REF_PREFIX_HEX, REF_PREFIX_LIMIT } from "./ref-prefix.js";
 
 export interface IndexerStatus {
   /** Highest block the indexer has processed. */
@@ -158,6 +159,11 @@ export interface PortalData {
   audit(id: string, options?: { beforeFirstSeq?: string }): Promise<AuditData | null>;
   batches(id: string, options?: { limit?: number; beforeFirstSeq?: string }): Promise<BatchRow[]>;
   votesByRef(ref: string): Promise<VoteRecord[]>;
+  /**
+   * Every vote whose ref starts with these REF_PREFIX_HEX hex digits (at most REF_PREFIX_LIMIT):
+   * the verify page asks this way, so the portal's logs see a bucket of votes, not one voter's.
+   */
+  votesByRefPrefix(prefix: string): Promise<VoteRecord[]>;
   /** Every vote of an election as CSV, ordered by seq, streamed from the database. */
   votesCsv(id: string): Promise<ReadableStream<Uint8Array> | null>;
   /** Chain against relayer for every vote; null when no relayer database is configured. */
@@ -626,6 +632,18 @@ export function createPortalData(options: PortalDataOptions): PortalData {
     return rows.map(voteOf);
   }
 
+  async function votesByRefPrefix(prefix: string): Promise<VoteRecord[]> {
+    if (!new RegExp(`^[0-9a-f]{${REF_PREFIX_HEX}}$`).test(prefix)) {
+      throw new InvalidInputError("prefix", `expected ${REF_PREFIX_HEX} lower-case hex digits, the start of a ref`);
+    }
+    // ref is text in the C collation: a prefix LIKE walks the ref index.
+    const rows = await q<VoteRow>(
+      `${VOTE_SELECT} where v.ref like $1 order by v.ref, v.block_number, v.log_index limit $2`,
+      [`0x${prefix}%`, REF_PREFIX_LIMIT],
+    );
+    return rows.map(voteOf);
+  }
+
   async function votesCsv(id: string): Promise<ReadableStream<Uint8Array> | null> {
     if (!(await electionRow(id))) return null;
     let client: pg.PoolClient;
@@ -828,6 +846,7 @@ export function createPortalData(options: PortalDataOptions): PortalData {
     audit,
     batches,
     votesByRef,
+    votesByRefPrefix,
     votesCsv,
     crossCheck,
     operations,
