@@ -7,7 +7,7 @@
 import type pg from "pg";
 import { hexToBuffer } from "../db/pool.js";
 import { AttemptStatus, BatchState, ElectionState, TxStatus } from "../states.js";
-import { enqueueWebhooks } from "./webhooks.js";
+import { enqueueBatchWebhooks } from "./webhooks.js";
 
 export type TxKind = "record_batch" | "create_election" | "close_election" | "fill_nonce";
 
@@ -84,13 +84,10 @@ async function mine(client: pg.PoolClient, tx: TxFacts, m: MinedFacts): Promise<
           where tx_id = $1 returning id`,
         [tx.id, m.hash, m.blockNumber, BatchState.Included],
       );
-      const votes = await client.query<{ id: string }>("select id from votes where batch_id = any($1::bigint[])", [
-        rows.map((r) => r.id),
-      ]);
-      await enqueueWebhooks(
+      await enqueueBatchWebhooks(
         client,
         "votes.included",
-        votes.rows.map((r) => r.id),
+        rows.map((r) => r.id),
       );
     } else {
       await client.query("update batches set failure_reason = $2 where tx_id = $1", [tx.id, m.revert?.reason]);
@@ -150,13 +147,10 @@ async function finalize(client: pg.PoolClient, tx: TxFacts, success: boolean, re
         "update batches set state = $2, confirmed_at = now() where tx_id = $1 returning id",
         [tx.id, BatchState.Confirmed],
       );
-      const votes = await client.query<{ id: string }>("select id from votes where batch_id = any($1::bigint[])", [
-        rows.map((r) => r.id),
-      ]);
-      await enqueueWebhooks(
+      await enqueueBatchWebhooks(
         client,
         "votes.confirmed",
-        votes.rows.map((r) => r.id),
+        rows.map((r) => r.id),
       );
     } else {
       // The votes stay attached to the failed batch until the election is reconciled with the chain.

@@ -79,6 +79,23 @@ export async function enqueueWebhooks(client: pg.PoolClient, event: WebhookEvent
   return groups.size;
 }
 
+/** The messages for every vote of these batches (included, confirmed), inside the caller's transaction. */
+export async function enqueueBatchWebhooks(
+  client: pg.PoolClient,
+  event: WebhookEvent,
+  batchIds: string[],
+): Promise<number> {
+  if (batchIds.length === 0) return 0;
+  const votes = await client.query<{ id: string }>("select id from votes where batch_id = any($1::bigint[])", [
+    batchIds,
+  ]);
+  return enqueueWebhooks(
+    client,
+    event,
+    votes.rows.map((r) => r.id),
+  );
+}
+
 export function signWebhook(secret: string, timestamp: number, body: string): string {
   return `t=${timestamp},v1=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
 }

@@ -25,7 +25,7 @@ import { readControl } from "../services/control.js";
 import { createBatcher } from "./batcher.js";
 import { createReconciler } from "./reconciler.js";
 import { batchGasLimit, createSubmitter, encodeRecordBatch } from "./submitter.js";
-import { createWebhookSender, enqueueWebhooks } from "./webhooks.js";
+import { createWebhookSender, enqueueBatchWebhooks, enqueueWebhooks } from "./webhooks.js";
 
 export interface WorkerDeps {
   config: Config;
@@ -307,14 +307,10 @@ export function createWorker(deps: WorkerDeps): Worker {
           where tx_id is null and state = 'included' and block_number <= $1 returning id`,
         [final],
       );
-      if (rows.length === 0) return;
-      const votes = await client.query<{ id: string }>("select id from votes where batch_id = any($1::bigint[])", [
-        rows.map((r) => r.id),
-      ]);
-      await enqueueWebhooks(
+      await enqueueBatchWebhooks(
         client,
         "votes.confirmed",
-        votes.rows.map((r) => r.id),
+        rows.map((r) => r.id),
       );
     });
   }
