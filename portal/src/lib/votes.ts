@@ -1,0 +1,118 @@
+/**
+ * Single votes as the chain recorded them (the indexer's vote table): by ref for /votes/{ref},
+ * by ref prefix for the private lookup of /verify, and the first and last of an election.
+ */
+import { encodeRef, InvalidInputError, parseRef } from "@veritally/contracts";
+import { neutraliseBidi } from "./display-text.js";
+import type { IndexerReader } from "./indexer-reader.js";
+import { REF_PREFIX_HEX, REF_PREFIX_LIMIT } from "./ref-prefix.js";
+
+export interface VoteRecord {
+  electionId: string;
+  electionTitle: string;
+  seq: string;
+  ref: string;
+  refText: string;
+  choice: number;
+  choiceLabel: string;
+  /** Labels of every choice of the election, in choice order. */
+  choices: string[];
+  voteHash: string;
+  blockNumber: number;
+  blockHash: string;
+  timestamp: Date;
+  txHash: string;
+  logIndex: number;
+  inGracePeriod: boolean;
+}
+
+export function labelOf(labels: string[] | null, choice: number): string {
+  const label = labels?.[choice];
+  return label === undefined ? `Choice ${choice}` : neutraliseBidi(label);
+}
+
+interface VoteRow {
+  election_id: string;
+  title: string | null;
+  choice_labels: string[] | null;
+  choice_count: number;
+  seq: string;
+  ref: string;
+  choice: number;
+  vote_hash: string;
+  block_number: number;
+  block_hash: string;
+  timestamp: Date;
+  tx_hash: string;
+  log_index: number;
+  in_grace_period: boolean;
+}
+
+const VOTE_SELECT = `select v.election_id, e.title, e.choice_labels, e.choice_count, v.seq::text, v.ref, v.choice, v.vote_hash,
+  v.block_number, v.block_hash, v.timestamp, v.tx_hash, v.log_index, v.in_grace_period
+  from vote v join election e on e.id = v.election_id`;
+
+function voteOf(r: VoteRow): VoteRecord {
+  return {
+    electionId: r.election_id,
+    electionTitle: neutraliseBidi(r.title?.trim() || `Election ${r.election_id}`),
+    seq: r.seq,
+    ref: r.ref,
+    refText: encodeRef(r.ref),
+    choice: r.choice,
+    choiceLabel: labelOf(r.choice_labels, r.choice),
+    choices: Array.from({ length: r.choice_count }, (_, i) => labelOf(r.choice_labels, i)),
+    voteHash: r.vote_hash,
+    blockNumber: r.block_number,
+    blockHash: r.block_hash,
+    timestamp: r.timestamp,
+    txHash: r.tx_hash,
+    logIndex: r.log_index,
+    inGracePeriod: r.in_grace_period,
+  };
+}
+
+export interface VoteReads {
+  votesByRef(ref: string): Promise<VoteRecord[]>;
+  votesByRefPrefix(prefix: string): Promise<VoteRecord[]>;
+  /** The vote at this seq of an election (the caller checked the id). */
+  voteAt(electionId: string, seq: string): Promise<VoteRecord | null>;
+  /** The lowest seq, normally 0 (a gap at the start shows in the integrity section). */
+  firstVoteOf(electionId: string): Promise<VoteRecord | null>;
+}
+
+export function createVoteReads(db: IndexerReader): VoteReads {
+  return {
+    async votesByRef(ref) {
+      const hex = parseRef(ref);
+      const rows = await db.query<VoteRow>(`${VOTE_SELECT} where v.ref = $1 order by v.block_number, v.log_index`, [
+        hex,
+      ]);
+      return rows.map(voteOf);
+    },
+    async votesByRefPrefix(prefix) {
+      if (!new RegExp(`^[0-9a-f]{${REF_PREFIX_HEX}}$`).test(prefix)) {
+        throw new InvalidInputError("prefix", `expected ${REF_PREFIX_HEX} lower-case hex digits, the start of a ref`);
+      }
+      // ref is text in the C collation: a prefix LIKE walks the ref index.
+      const rows = await db.query<VoteRow>(
+        `${VOTE_SELECT} where v.ref like $1 order by v.ref, v.block_number, v.log_index limit $2`,
+        [`0x${prefix}%`, REF_PREFIX_LIMIT],
+      );
+      return rows.map(voteOf);
+    },
+    async voteAt(electionId, seq) {
+      const rows = await db.query<VoteRow>(`${VOTE_SELECT} where v.election_id = $1 and v.seq = $2::numeric`, [
+        electionId,
+        seq,
+      ]);
+      return rows[0] ? voteOf(rows[0]) : null;
+    },
+    async firstVoteOf(electionId) {
+      const rows = await db.query<VoteRow>(`${VOTE_SELECT} where v.election_id = $1 order by v.seq limit 1`, [
+        electionId,
+      ]);
+      return rows[0] ? voteOf(rows[0]) : null;
+    },
+  };
+}
