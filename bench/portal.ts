@@ -35,6 +35,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { freePort } from "@veritally/contracts/local-node";
+import { insertElection } from "@veritally/portal/testing/seed";
 import { migrate as migrateRelayer } from "@veritally/relayer/migrate";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
@@ -149,38 +150,28 @@ async function seedIndexer(url: string, seed: Seed): Promise<number> {
     const gasPrice = 1_000_000_000n;
     let gasTotal = 0n;
     for (let b = 0; b < batches; b++) gasTotal += BigInt(gasPerBatch(Math.min(BATCH, VOTES - b * BATCH)));
-    await client.query(
-      `insert into election (id, choice_count, opens_at, closes_at, record_until, metadata_hash, metadata_raw,
-         metadata_valid, metadata_error, title, description, choice_labels, created_at_block, created_at, created_tx,
-         closed, closed_at, closed_at_block, scheduled_closes_at, total_votes, tally, first_vote_at, last_vote_at,
-         batch_count, gas_used, fees_wei, grace_votes, next_expected_seq, missing_seq_count, duplicate_ref_count,
-         duplicate_hash_count, tally_consistent, out_of_range_votes, created_event_seen)
-       values ($1, $2, $3, $4, $5, $6, $7, true, null, $8, $9, $10, $11, $12, $13, false, null, null, $4, $14, $15,
-         $16, $17, $18, $19, $20, 0, $21, 0, 0, 0, true, 0, true)`,
-      [
-        ELECTION,
-        CHOICES.length,
-        iso(opensAt),
-        iso(closesAt),
-        iso(closesAt + 86_400),
-        digest(metadata),
-        metadata,
-        "Benchmark referendum",
-        "one million votes",
-        CHOICES,
-        FIRST_BLOCK,
-        iso(opensAt - 60),
-        digest("create"),
-        VOTES,
-        seed.tally,
-        iso(seed.timeOf(0)),
-        iso(seed.timeOf(batches - 1)),
-        batches,
-        gasTotal.toString(),
-        (gasTotal * gasPrice).toString(),
-        String(VOTES),
-      ],
-    );
+    await insertElection(client, {
+      id: ELECTION,
+      choices: CHOICES,
+      opensAt: new Date(opensAt * 1000),
+      closesAt: new Date(closesAt * 1000),
+      recordUntil: new Date((closesAt + 86_400) * 1000),
+      metadataHash: digest(metadata),
+      metadataRaw: metadata,
+      title: "Benchmark referendum",
+      description: "one million votes",
+      createdAtBlock: FIRST_BLOCK,
+      createdAt: new Date((opensAt - 60) * 1000),
+      createdTx: digest("create"),
+      totalVotes: VOTES,
+      tally: seed.tally,
+      firstVoteAt: new Date(seed.timeOf(0) * 1000),
+      lastVoteAt: new Date(seed.timeOf(batches - 1) * 1000),
+      batchCount: batches,
+      gasUsed: gasTotal.toString(),
+      feesWei: (gasTotal * gasPrice).toString(),
+      nextExpectedSeq: VOTES,
+    });
     const batchId = (b: number) => `${seed.txOf(b)}-${Math.min(BATCH, VOTES - b * BATCH)}`; // BatchRecorded follows the votes
     await copyRows(
       client,

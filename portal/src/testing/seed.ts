@@ -1,7 +1,8 @@
 /**
  * Writes elections into an indexer database (the tables of schema.graphql, with the aggregates
  * the indexer would compute) and the matching records into a relayer database (its real schema),
- * fast enough for a million votes (COPY). Used by the portal's tests and by bench/portal.ts.
+ * fast enough for a million votes (COPY). Used by the portal's tests; bench/portal.ts writes its
+ * election row with insertElection (exported as @veritally/portal/testing/seed).
  * Refs and hashes are pseudo-random from a seed unless the caller gives real votes.
  */
 import { randomBytes } from "node:crypto";
@@ -143,6 +144,69 @@ function iso(d: Date): string {
   return d.toISOString();
 }
 
+/**
+ * The election row as the indexer writes it (all 34 columns of schema.graphql's Election); the
+ * aggregates default to an election with no vote yet. Shared by this file and bench/portal.ts.
+ */
+export interface ElectionInsert {
+  id: string;
+  choices: string[];
+  opensAt: Date;
+  closesAt: Date;
+  recordUntil: Date;
+  metadataRaw: string;
+  /** Default: keccak-like random bytes (nothing checks it against metadataRaw). */
+  metadataHash?: string;
+  title: string;
+  description: string;
+  createdAtBlock: number;
+  createdAt: Date;
+  createdTx?: string;
+  totalVotes?: number;
+  tally?: number[];
+  firstVoteAt?: Date | null;
+  lastVoteAt?: Date | null;
+  batchCount?: number;
+  gasUsed?: string;
+  feesWei?: string;
+  nextExpectedSeq?: number;
+}
+
+export async function insertElection(client: pg.PoolClient | pg.Client, e: ElectionInsert): Promise<void> {
+  await client.query(
+    `insert into election (id, choice_count, opens_at, closes_at, record_until, metadata_hash, metadata_raw,
+       metadata_valid, metadata_error, title, description, choice_labels, created_at_block, created_at, created_tx,
+       closed, closed_at, closed_at_block, scheduled_closes_at, total_votes, tally, first_vote_at, last_vote_at,
+       batch_count, gas_used, fees_wei, grace_votes, next_expected_seq, missing_seq_count, duplicate_ref_count,
+       duplicate_hash_count, tally_consistent, out_of_range_votes, created_event_seen)
+     values ($1, $2, $3, $4, $5, $6, $7, true, null, $8, $9, $10, $11, $12, $13, false, null, null, $4, $14, $15,
+       $16, $17, $18, $19, $20, 0, $21, 0, 0, 0, true, 0, true)`,
+    [
+      e.id,
+      e.choices.length,
+      e.opensAt,
+      e.closesAt,
+      e.recordUntil,
+      e.metadataHash ?? `0x${randomBytes(32).toString("hex")}`,
+      e.metadataRaw,
+      e.title,
+      e.description,
+      e.choices,
+      e.createdAtBlock,
+      e.createdAt,
+      e.createdTx ?? `0x${randomBytes(32).toString("hex")}`,
+      e.totalVotes ?? 0,
+      e.tally ?? e.choices.map(() => 0),
+      e.firstVoteAt ?? null,
+      e.lastVoteAt ?? null,
+      e.batchCount ?? 0,
+      e.gasUsed ?? "0",
+      e.feesWei ?? "0",
+      String(e.nextExpectedSeq ?? 0),
+    ],
+  );
+}
+
 /** Writes one election with its votes, batches, buckets, gaps and aggregates. */
 export async function seedIndexerElection(
   client: pg.PoolClient | pg.Client,
@@ -188,31 +252,18 @@ export async function seedIndexerElection(
     choices,
   });
   // Election first (foreign keys), aggregates after the votes are written.
-  await client.query(
-    `insert into election (id, choice_count, opens_at, closes_at, record_until, metadata_hash, metadata_raw,
-       metadata_valid, metadata_error, title, description, choice_labels, created_at_block, created_at, created_tx,
-       closed, closed_at, closed_at_block, scheduled_closes_at, total_votes, tally, first_vote_at, last_vote_at,
-       batch_count, gas_used, fees_wei, grace_votes, next_expected_seq, missing_seq_count, duplicate_ref_count,
-       duplicate_hash_count, tally_consistent, out_of_range_votes, created_event_seen)
-     values ($1, $2, $3, $4, $5, $6, $7, true, null, $8, $9, $10, $11, $12, $13, false, null, null, $4, 0, $14, null,
-       null, 0, 0, 0, 0, 0, 0, 0, 0, true, 0, true)`,
-    [
-      spec.id,
-      choices.length,
-      opensAt,
-      closesAt,
-      recordUntil,
-      `0x${randomBytes(32).toString("hex")}`,
-      metadata,
-      spec.title ?? `Election ${spec.id}`,
-      spec.description ?? "",
-      choices,
-      (spec.firstBlock ?? 100) - 1,
-      opensAt,
-      `0x${randomBytes(32).toString("hex")}`,
-      choices.map(() => 0),
-    ],
-  );
+  await insertElection(client, {
+    id: spec.id,
+    choices,
+    opensAt,
+    closesAt,
+    recordUntil,
+    metadataRaw: metadata,
+    title: spec.title ?? `Election ${spec.id}`,
+    description: spec.description ?? "",
+    createdAtBlock: (spec.firstBlock ?? 100) - 1,
+    createdAt: opensAt,
+  });
   let gasTotal = 0n;
   let feeTotal = 0n;
   await copyRows(
