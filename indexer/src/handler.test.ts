@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test-helpers/postgres.js";
 import { applyMigrations, dataSourceOptions } from "./db.js";
 import { DEFERRED_INDEXES } from "./deferred-indexes.js";
-import { createBatchHandler } from "./main.js";
+import { createBatchHandler } from "./handler.js";
 import { verifyDerived } from "./recompute.js";
 import { waitFor } from "./testing.js";
 

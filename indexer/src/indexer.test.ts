@@ -11,7 +11,7 @@ import { compareCli } from "./compare.js";
 import { applyMigrations, createIndexerDatabase } from "./db.js";
 import { buildDeferredIndexes, DEFERRED_INDEXES } from "./deferred-indexes.js";
 import { runGraphqlCli, startGraphqlServer } from "./graphql.js";
-import { createBatchHandler } from "./main.js";
+import { createBatchHandler } from "./handler.js";
 import { startObserver } from "./observe.js";
 import { verifyDerived } from "./recompute.js";
 import { reindexCli } from "./reindex.js";
