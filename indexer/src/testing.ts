@@ -3,7 +3,6 @@
  * deployed, elections and votes recorded through the typed binding, and the indexer and GraphQL
  * server started as the child processes an operator would start.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,6 +11,7 @@ import { createElection, deployVoteRegistry } from "@veritally/contracts/deploy"
 import type { Deployment } from "@veritally/contracts/deployment";
 import { type LocalNode, startLocalNode } from "@veritally/contracts/local-node";
 import { type JsonRpcProvider, NonceManager, Wallet } from "ethers";
+import { type ChildHandle, spawnWithOutput } from "../../test-helpers/child-process.js";
 
 export const indexerRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -213,13 +213,7 @@ export async function waitFor<T>(
   }
 }
 
-export interface ChildHandle {
-  process: ChildProcess;
-  output(): string;
-  /** Resolves with the exit code. */
-  exited: Promise<number | null>;
-  stop(): Promise<void>;
-}
+export type { ChildHandle };
 
 /** Runs an indexer entry point (src/main.ts, src/graphql.ts, …) as a child process, as npm would. */
 export function spawnIndexerProcess(
@@ -230,31 +224,10 @@ export function spawnIndexerProcess(
 ): ChildHandle {
   // Built JavaScript (lib/*.js) runs as it is; TypeScript sources through tsx.
   const loader = entry.endsWith(".ts") ? ["--import", "tsx"] : [];
-  const child = spawn(process.execPath, [...nodeArgs, ...loader, entry, ...args], {
+  return spawnWithOutput(process.execPath, [...nodeArgs, ...loader, entry, ...args], {
     cwd: indexerRoot,
     env: { ...process.env, SQD_DEBUG: "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  let text = "";
-  const collect = (chunk: Buffer) => {
-    text += chunk.toString();
-    if (text.length > 400_000) text = text.slice(-200_000);
-  };
-  child.stdout?.on("data", collect);
-  child.stderr?.on("data", collect);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return {
-    process: child,
-    output: () => text,
-    exited,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }
 
 export function indexerEnv(

@@ -3,7 +3,6 @@
  * deployed, an election, and votes recorded in batches exactly as the relayer records them, with
  * real receipts and vote hashes; and the indexer run as the process an observer runs.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import {
   computeVoteHash,
@@ -16,6 +15,7 @@ import { createElection, deployVoteRegistry } from "@veritally/contracts/deploy"
 import type { Deployment } from "@veritally/contracts/deployment";
 import { type LocalNode, startLocalNode } from "@veritally/contracts/local-node";
 import { NonceManager, Wallet } from "ethers";
+import { type ChildHandle, spawnWithOutput } from "../../../test-helpers/child-process.js";
 import { repoRoot } from "./databases.js";
 
 export interface CastVote {
@@ -137,17 +137,12 @@ export async function castVotes(
   return cast;
 }
 
-export interface IndexerProcess {
-  process: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
+export type IndexerProcess = ChildHandle;
 
 /** The indexer (indexer/src/main.ts) against the chain and an empty database, as an observer runs it. */
 export function startIndexer(chain: TestChain, databaseUrl: string): IndexerProcess {
-  const indexerRoot = path.join(repoRoot, "indexer");
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: indexerRoot,
+  return spawnWithOutput(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: path.join(repoRoot, "indexer"),
     env: {
       ...process.env,
       SQD_DEBUG: "",
@@ -158,27 +153,7 @@ export function startIndexer(chain: TestChain, databaseUrl: string): IndexerProc
       FINALITY_CONFIRMATION: "5",
       HEAD_POLL_MS: "50",
     },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  let text = "";
-  const collect = (chunk: Buffer) => {
-    text += chunk.toString();
-    if (text.length > 200_000) text = text.slice(-100_000);
-  };
-  child.stdout?.on("data", collect);
-  child.stderr?.on("data", collect);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  return {
-    process: child,
-    output: () => text,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }
 
 /** Polls until `probe` gives a value, or fails with `what` (and the last error). */

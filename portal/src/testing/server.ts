@@ -3,11 +3,12 @@
  * than the build; test files share it under a lock), then `node dist/server/entry.mjs` as a
  * child process on a free loopback port.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "@veritally/contracts/local-node";
+import { spawnWithOutput } from "../../../test-helpers/child-process.js";
 import { portalRoot, repoRoot } from "./databases.js";
 
 const entry = path.join(portalRoot, "dist", "server", "entry.mjs");
@@ -84,7 +85,7 @@ export interface PortalServer {
 export async function startPortal(env: Record<string, string>): Promise<PortalServer> {
   await ensurePortalBuilt();
   const port = await freePort();
-  const child = spawn(process.execPath, [server], {
+  const child = spawnWithOutput(process.execPath, [server], {
     cwd: portalRoot,
     env: {
       PATH: process.env.PATH ?? "",
@@ -93,40 +94,20 @@ export async function startPortal(env: Record<string, string>): Promise<PortalSe
       PORT: String(port),
       ...env,
     },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  let text = "";
-  const collect = (chunk: Buffer) => {
-    text += chunk.toString();
-    if (text.length > 200_000) text = text.slice(-100_000);
-  };
-  child.stdout?.on("data", collect);
-  child.stderr?.on("data", collect);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = `http://127.0.0.1:${port}`;
-  const portal: PortalServer = {
-    url,
-    port,
-    process: child,
-    output: () => text,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  const portal: PortalServer = { url, port, process: child.process, output: child.output, stop: child.stop };
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the portal exited with ${child.exitCode}:\n${text}`);
+    if (child.process.exitCode !== null)
+      throw new Error(`the portal exited with ${child.process.exitCode}:\n${child.output()}`);
     try {
       await fetch(`${url}/favicon.svg`, { signal: AbortSignal.timeout(1000) });
       return portal;
     } catch {
       if (Date.now() > deadline) {
         await portal.stop();
-        throw new Error(`the portal did not answer on ${url} within 30 s:\n${text}`);
+        throw new Error(`the portal did not answer on ${url} within 30 s:\n${child.output()}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
