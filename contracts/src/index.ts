@@ -1,3 +1,4 @@
+export * from "./backoff.js";
 export * from "./errors.js";
 export * from "./local-chain.js";
 export * from "./metadata.js";

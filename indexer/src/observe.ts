@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { pathToFileURL } from "node:url";
+import { backoffDelay } from "@veritally/contracts";
 import { indexerProcesses, type ProcessSpec, prepareIndexer } from "./launch.js";
 
 export interface Observer {
@@ -44,7 +45,7 @@ export async function startObserver(
         return;
       }
       const next = Date.now() - startedAt > 60_000 ? 0 : attempt + 1;
-      const delay = Math.min(30_000, restartBaseMs * 2 ** next);
+      const delay = backoffDelay({ baseMs: restartBaseMs, maxMs: 30_000 }, next);
       note(`${spec.name} stopped (${meaning}); starting it again in ${delay} ms`);
       setTimeout(() => {
         if (!stopping) start(spec, next);

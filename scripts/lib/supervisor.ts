@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import path from "node:path";
+import { backoffDelay } from "@veritally/contracts";
 
 export interface ServiceSpec {
   name: string;
@@ -94,7 +95,7 @@ export function createSupervisor(options: { logDir: string; onEvent?: (message: 
           }
           if (spec.restart === false) return;
           restartCount++;
-          const delay = Math.min(10_000, 250 * 2 ** Math.min(restartCount, 6));
+          const delay = backoffDelay({ baseMs: 250, maxMs: 10_000, maxDoublings: 6 }, restartCount);
           say(`${spec.name} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms (log: ${logFile})`);
           timer = setTimeout(launch, delay);
         });

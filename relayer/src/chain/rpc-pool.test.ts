@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { backoffDelay, createRpcPool, RpcError } from "./rpc-pool.js";
+import { createRpcPool, RpcError } from "./rpc-pool.js";
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -30,14 +30,6 @@ async function endpoint(answer: (method: string) => { status?: number; body?: un
 }
 
 describe("RPC pool", () => {
-  it("keeps backoff within exponential bounds with full jitter", () => {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      expect(backoffDelay(attempt, 100, 5000, () => 0.999999)).toBeLessThanOrEqual(Math.min(5000, 100 * 2 ** attempt));
-      expect(backoffDelay(attempt, 100, 5000, () => 0)).toBe(0);
-    }
-    expect(backoffDelay(3, 100, 5000, () => 0.5)).toBe(400);
-  });
-
   it("fails over on 5xx and on a refused connection, and prefers the first URL again once it is back", async () => {
     let firstDown = true;
     const a = await endpoint(() => (firstDown ? { status: 503 } : { body: { result: "0xa" } }));

@@ -6,7 +6,7 @@
  * answer (a revert, "nonce too low") is the chain speaking, not an outage: it is thrown at once as
  * an RpcError. The first URL is preferred again as soon as its down time has passed.
  */
-import { NonRetryableError, RetryableError } from "@veritally/contracts";
+import { backoffDelay, NonRetryableError, RetryableError } from "@veritally/contracts";
 import { JsonRpcApiProvider, type JsonRpcError, type JsonRpcPayload, type JsonRpcResult, Network } from "ethers";
 
 /** A JSON-RPC error answer: the node understood the call and refused it. */
@@ -61,18 +61,14 @@ interface Endpoint {
 
 class TransportError extends RetryableError {}
 
-/** Exponential backoff with full jitter: uniform in [0, min(max, base·2^attempt)]. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
-  return Math.floor(random() * ceiling);
-}
-
 export function createRpcPool(options: RpcPoolOptions): RpcPool {
   if (options.urls.length === 0) throw new NonRetryableError("config_invalid", "RPC_URLS: at least one URL");
   const timeoutMs = options.timeoutMs ?? 5000;
   const rounds = options.rounds ?? 4;
   const baseDelayMs = options.baseDelayMs ?? 100;
   const maxDelayMs = options.maxDelayMs ?? 5000;
+  // Full jitter: many relayers retrying one endpoint spread out.
+  const backoff = { baseMs: baseDelayMs, maxMs: maxDelayMs, jitter: "full" } as const;
   const random = options.random ?? Math.random;
   const doFetch = options.fetch ?? fetch;
   const clock = options.now ?? Date.now;
@@ -131,12 +127,12 @@ export function createRpcPool(options: RpcPoolOptions): RpcPool {
           if (!(error instanceof TransportError)) throw error;
           endpoint.failures++;
           endpoint.lastError = error.message;
-          endpoint.downUntil = clock() + baseDelayMs + backoffDelay(endpoint.failures, baseDelayMs, maxDelayMs, random);
+          endpoint.downUntil = clock() + baseDelayMs + backoffDelay(backoff, endpoint.failures, random);
           lastError = error;
         }
       }
       if (round < rounds - 1) {
-        await new Promise((r) => setTimeout(r, backoffDelay(round + 1, baseDelayMs, maxDelayMs, random)));
+        await new Promise((r) => setTimeout(r, backoffDelay(backoff, round + 1, random)));
       }
     }
     throw new RetryableError(

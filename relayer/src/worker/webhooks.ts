@@ -7,7 +7,7 @@
  *   Veritally-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>
  */
 import { createHmac } from "node:crypto";
-import { encodeRef } from "@veritally/contracts";
+import { backoffDelay, encodeRef } from "@veritally/contracts";
 import type pg from "pg";
 import type { Db } from "../db/pool.js";
 import { bufferToHex } from "../db/pool.js";
@@ -179,9 +179,12 @@ export function createWebhookSender(deps: {
             return;
           }
           const attempts = row.attempts + 1;
-          // Exponential backoff, half of it random, capped at an hour.
-          const base = Math.min(3_600_000, deps.retryBaseMs * 2 ** (attempts - 1));
-          const delay = Math.round(base / 2 + random() * (base / 2));
+          // Half of it random, capped at an hour.
+          const delay = backoffDelay(
+            { baseMs: deps.retryBaseMs, maxMs: 3_600_000, jitter: "half" },
+            attempts - 1,
+            random,
+          );
           await deps.db.query(
             `update webhook_deliveries set attempts = $2::int, last_status = $3, last_error = $4,
                     state = case when $2::int >= $5::int then 'failed' else 'pending' end,

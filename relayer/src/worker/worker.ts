@@ -6,6 +6,7 @@
  * the chain now and then, deliver webhooks, and report a heartbeat.
  */
 import {
+  backoffDelay,
   encodeElectionMetadata,
   isRetryable,
   NonRetryableError,
@@ -418,7 +419,10 @@ export function createWorker(deps: WorkerDeps): Worker {
             if (lockLost) throw error;
             failures++;
           }
-          const delay = failures === 0 ? config.pollMs : Math.min(5000, config.pollMs * 2 ** Math.min(failures, 6));
+          const delay =
+            failures === 0
+              ? config.pollMs
+              : backoffDelay({ baseMs: config.pollMs, maxMs: 5000, maxDoublings: 6 }, failures);
           await new Promise((r) => setTimeout(r, delay));
         }
       })();
