@@ -4,8 +4,11 @@
  * Only what does not match is held in memory. Pure: the clock comes in as `nowMs`.
  */
 
-export const RELAYER_STATUSES = ["queued", "batched", "submitted", "included", "confirmed", "failed"] as const;
-export type RelayerStatus = (typeof RELAYER_STATUSES)[number];
+import { VOTE_STATUSES, type VoteStatus } from "@veritally/relayer/states";
+
+/** The relayer's vote statuses, as it defines them. */
+export const RELAYER_STATUSES: readonly VoteStatus[] = VOTE_STATUSES;
+export type RelayerStatus = VoteStatus;
 
 /** Items of each kind listed in the report; the counts cover every vote. */
 export const LISTED = 100;
