@@ -1,4 +1,4 @@
-/** `npm run migrate -w relayer`: creates the database if missing and applies db/relayer/*.sql. */
+/** `npm run migrate -w relayer`: creates the database if missing and applies relayer/db/migrations/*.sql. */
 import { runMigrateCommand } from "./boot/migrate.js";
 
 await runMigrateCommand();

@@ -1,7 +1,7 @@
 /**
  * The states of votes, batches and chain transactions, each as one enum with its final states and
  * named predicates (the way OpenZeppelin's relayer models transaction status). The SQL checks in
- * db/relayer/ list the same values; worker/effects.ts, which moves sent transactions and their
+ * relayer/db/migrations/ list the same values; worker/effects.ts, which moves sent transactions and their
  * batches through these states, writes them from here.
  */
 

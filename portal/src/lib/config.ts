@@ -6,7 +6,7 @@ import { InvalidInputError } from "@veritally/contracts";
 import { readSecret } from "@veritally/contracts/secrets";
 
 export const DEFAULT_INDEXER_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/veritally_indexer";
-/** The NOLOGIN role of the relayer database that may read the vote_audit view (db/relayer). */
+/** The NOLOGIN role of the relayer database that may read the vote_audit view (relayer/db/migrations). */
 export const AUDIT_READER_ROLE = "veritally_audit_reader";
 
 export interface PortalConfig {

@@ -1,7 +1,7 @@
 /**
  * Fresh databases for the portal's tests and benchmark: an indexer database migrated with the
  * indexer's own migrations (db/migrations), a relayer database migrated with the relayer's
- * (db/relayer, through the relayer's migrate), and a login role that is a member of
+ * (relayer/db/migrations, through the relayer's migrate), and a login role that is a member of
  * veritally_audit_reader, as the portal runs in production.
  */
 import { readdirSync } from "node:fs";

@@ -1,4 +1,4 @@
-/** The migrate command: creates the database if missing, applies db/relayer/*.sql, returns what it did. */
+/** The migrate command: creates the database if missing, applies relayer/db/migrations/*.sql, returns what it did. */
 import { loadConfig } from "../config.js";
 import { migrate, redactUrl } from "../db/migrate.js";
 import type { ProcessIo } from "./process.js";

@@ -1,5 +1,5 @@
 /**
- * Applies the plain SQL migrations in db/relayer/ in file-name order, each in its own
+ * Applies the plain SQL migrations in relayer/db/migrations/ in file-name order, each in its own
  * transaction, under an advisory lock so that the API processes, the worker and `npm run migrate`
  * can all start at once. Creates the database first when it does not exist.
  */
@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { NonRetryableError, RetryableError, redactUrl } from "@veritally/contracts";
 import pg from "pg";
 
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../db/relayer");
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../db/migrations");
 
 // Any fixed 64-bit number works; this one spells "vtrl-mig".
 const MIGRATION_LOCK = 0x7674726c2d6d6967n;
