@@ -68,6 +68,15 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/** Block 0's hash: what tells a saved chain from another one. */
+async function genesisHashOf(provider: {
+  getBlock(n: number): Promise<{ hash: string | null } | null>;
+}): Promise<string> {
+  const hash = (await provider.getBlock(0))?.hash;
+  if (!hash) throw new Error("the local chain has no block 0: it did not start properly");
+  return hash;
+}
+
 async function secretFile(dir: string, name: string, bytes: number): Promise<string> {
   const file = path.join(dir, name);
   if (!existsSync(file)) {
@@ -106,8 +115,7 @@ async function startChain(options: StackOptions, say: (m: string) => void): Prom
   const genesisDate = journal?.genesisDate ?? new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
   const node = await startLocalNode({ port: options.ports.chain, blockMs: -1, genesisDate, ownProcessGroup: true });
   try {
-    const genesis = await node.provider.getBlock(0);
-    const genesisHash = genesis?.hash as string;
+    const genesisHash = await genesisHashOf(node.provider);
     let resumed = false;
     if (journal && journal.genesisHash === genesisHash && journal.blocks.length > 0) {
       say(`replaying the saved chain (${journal.blocks.length} blocks)`);
@@ -222,7 +230,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         const anvil = await startAnvilChain(options, options.chain.slotsInAnEpoch, stateFile);
         node = anvil;
         cleanups.push(() => anvil.stop());
-        genesisHash = (await anvil.provider.getBlock(0))?.hash as string;
+        genesisHash = await genesisHashOf(anvil.provider);
         resumed = saved && (await anvil.provider.getBlockNumber()) > 0;
       } else {
         say(`chain on 127.0.0.1:${options.ports.chain}`);

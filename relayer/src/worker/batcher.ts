@@ -6,7 +6,7 @@
  */
 import type pg from "pg";
 import type { Db } from "../db/pool.js";
-import { withTransaction } from "../db/pool.js";
+import { returnedId, withTransaction } from "../db/pool.js";
 import { failpoint } from "./failpoints.js";
 
 export interface FormedBatch {
@@ -55,11 +55,13 @@ export function createBatcher(deps: {
     const first = votes[0] as { accepted_at: Date; db_now: Date };
     if (votes.length < maxBatch && first.db_now.getTime() - first.accepted_at.getTime() < maxWaitMs) return null;
     const firstSeq = Number(row.next_seq);
-    const { rows: batch } = await client.query<{ id: string }>(
-      `insert into batches (election_id, first_seq, vote_count, state) values ($1, $2, $3, 'formed') returning id`,
-      [electionId, firstSeq, votes.length],
+    const batchId = returnedId(
+      await client.query<{ id: string }>(
+        `insert into batches (election_id, first_seq, vote_count, state) values ($1, $2, $3, 'formed') returning id`,
+        [electionId, firstSeq, votes.length],
+      ),
+      "insert into batches",
     );
-    const batchId = batch[0]?.id as string;
     await client.query(
       `update votes v set state = 'batched', batch_id = $1, seq = $2 + o.ord - 1
          from unnest($3::bigint[]) with ordinality as o(id, ord)
