@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { encryptBallot } from "../ballot.js";
 import { mulBase } from "../group.js";
+import { encryptVotes, verifiedCiphertexts } from "./ballot-input.js";
 import { verifyTrusteePublic } from "./ceremony.js";
 import { csprng, seededScalars } from "./context.js";
 import { partialDecrypt, verifyDecryptionShare } from "./decryption.js";
@@ -12,9 +12,11 @@ import { runHonestCeremony, testContext } from "./testing.js";
 
 const ctx = testContext(5, 3);
 const ceremony = runHonestCeremony(ctx, csprng);
-const proofCtx = { ...ctx, publicKey: ceremony.record.jointKey };
 const votes = [0, 2, 2, 1, 2, 3, 0];
-const ballots = votes.map((v) => encryptBallot(proofCtx, 4, v).ciphertexts);
+const encoded = await encryptVotes(ctx, ceremony.record.jointKey, 4, votes);
+const checked = await verifiedCiphertexts(ctx, ceremony.record.jointKey, 4, encoded);
+if (!checked.ok) throw new Error("honest ballots refused");
+const ballots = checked.ciphertexts;
 const aggregate = aggregateBallots(ballots, 4);
 const decryptionShares = ceremony.secretShares.map((s, i) =>
   partialDecrypt(ceremony.record, i + 1, s, aggregate, csprng),
@@ -133,19 +135,25 @@ describe("decryption and tally", () => {
     );
   });
 
-  it("property: honest ceremonies of random size verify and any k of n decrypt correctly", () => {
-    fc.assert(
-      fc.property(
+  it("property: honest ceremonies of random size verify and any k of n decrypt correctly", async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.integer({ min: 1, max: 4 }).chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 1, max: n }))),
         fc.string({ minLength: 1, maxLength: 8 }),
         fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 4 }),
-        ([n, k], seed, vs) => {
+        async ([n, k], seed, vs) => {
           const c = testContext(n, k);
           const rng = seededScalars(seed);
           const run = runHonestCeremony(c, rng);
           expect(verifyElectionKey(run.record)).toEqual({ ok: true });
-          const bs = vs.map((v) => encryptBallot({ ...c, publicKey: run.record.jointKey }, 3, v).ciphertexts);
-          const agg = aggregateBallots(bs, 3);
+          const bs = await verifiedCiphertexts(
+            c,
+            run.record.jointKey,
+            3,
+            await encryptVotes(c, run.record.jointKey, 3, vs),
+          );
+          if (!bs.ok) throw new Error("honest ballots refused");
+          const agg = aggregateBallots(bs.ciphertexts, 3);
           const all = run.secretShares.map((s, i) => partialDecrypt(run.record, i + 1, s, agg, rng));
           const pick = fc.sample(fc.shuffledSubarray(all, { minLength: k, maxLength: k }), 1)[0] ?? [];
           const tally = computeTally(run.record, agg, vs.length, pick);

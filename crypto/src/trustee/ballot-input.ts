@@ -1,0 +1,42 @@
+import { ballotCiphertexts, createBallotBuilder, createBallotVerifier } from "../ballot.js";
+import type { Ciphertext } from "../elgamal.js";
+import type { Point } from "../group.js";
+import { verifyBatch } from "../verify.js";
+import type { ElectionContext } from "./context.js";
+
+/** The one place where the trustee tools meet the ballot library: verifying ballots and reading their ciphertexts. */
+
+export type BallotsCheck =
+  | { ok: true; ciphertexts: Ciphertext[][] }
+  | { ok: false; failures: readonly { index: number; reason: string }[] };
+
+/** Verifies every encoded ballot against the election and its joint key, then returns their ciphertexts. */
+export async function verifiedCiphertexts(
+  ctx: ElectionContext,
+  jointKey: Point,
+  choices: number,
+  encoded: readonly Uint8Array[],
+): Promise<BallotsCheck> {
+  const { chainId, registry, electionId } = ctx;
+  const verifier = await createBallotVerifier({ chainId, registry, electionId, publicKey: jointKey, choices });
+  const batch = verifyBatch(verifier, encoded);
+  if (!batch.ok) return { ok: false, failures: batch.failures };
+  return { ok: true, ciphertexts: encoded.map((b) => ballotCiphertexts(b, choices)) };
+}
+
+/** The number of choices an encoded ballot declares (its second byte), to size the aggregate. */
+export function declaredChoices(encoded: Uint8Array): number {
+  return encoded[1] ?? 0;
+}
+
+/** Encrypted ballots with their proofs, one per vote (tests, vectors and the benchmark's pool). */
+export async function encryptVotes(
+  ctx: ElectionContext,
+  jointKey: Point,
+  choices: number,
+  votes: readonly number[],
+): Promise<Uint8Array[]> {
+  const { chainId, registry, electionId } = ctx;
+  const builder = await createBallotBuilder({ chainId, registry, electionId, publicKey: jointKey, choices });
+  return votes.map((v) => builder.build(v).encoded);
+}

@@ -1,0 +1,419 @@
+import { existsSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import type { Ciphertext } from "../elgamal.js";
+import { declaredChoices, verifiedCiphertexts } from "./ballot-input.js";
+import { generateTrustee, type TrusteePublic, verifyTrusteePublic } from "./ceremony.js";
+import { getPassphrase, readJson, readWith, writeJson, writeSecretFile } from "./cli-io.js";
+import { csprng, type ElectionContext } from "./context.js";
+import { partialDecrypt, verifyDecryptionShare } from "./decryption.js";
+import { dlogTable } from "./dlog.js";
+import { buildElectionKey, type ElectionKeyRecord, verifyElectionKey } from "./election-key.js";
+import {
+  ballotsFromJson,
+  complaintFromJson,
+  complaintToJson,
+  contextFromJson,
+  decryptionShareFromJson,
+  decryptionShareToJson,
+  electionKeyFromJson,
+  electionKeyToJson,
+  sharesFromJson,
+  sharesToJson,
+  type TallyInput,
+  tallyFromJson,
+  tallyInputFromJson,
+  tallyInputToJson,
+  tallyToJson,
+  trusteePublicFromJson,
+  trusteePublicToJson,
+} from "./formats.js";
+import { newKey, openSecret, sealSecret } from "./keystore.js";
+import { type EncryptedShare, judgeComplaint, makeShares, receiveShares } from "./shares.js";
+import { aggregateBallots, computeTally, verifyAggregate, verifyTally } from "./tally.js";
+
+const USAGE = `usage: veritally trustee <command> [options]
+
+Each trustee, on its own machine (the secret file never leaves it):
+  init     --index I --trustees N --threshold K --chain-id ID --registry 0x.. --election-id 0x..
+           --secret FILE --out PUBLIC.json           create the secret file (0600) and the public record
+  shares   --secret FILE --public P.json... --out SHARES.json
+                                                     encrypt this trustee's shares for the others
+  receive  --secret FILE --public P.json... --shares S.json... [--complaints DIR]
+                                                     check and store the shares sent to this trustee;
+                                                     a bad share gives a complaint file (exit 3)
+  decrypt  --secret FILE --key KEY.json --input TALLY-INPUT.json --out PARTIAL.json
+                                                     partial decryption with proofs
+
+Anyone (public files only):
+  key       --public P.json... [--complaint C.json... --shares S.json...] --out KEY.json
+  aggregate --key KEY.json --ballots BALLOTS.json --out TALLY-INPUT.json
+  tally     --key KEY.json --input TALLY-INPUT.json --partial PARTIAL.json... --out TALLY.json   (alias: combine)
+  verify    --key KEY.json [--ballots B.json] [--input I.json] [--partial P.json...] [--tally T.json]
+            [--complaint C.json... --shares S.json...]
+
+Passphrase: --passphrase-file FILE, or $VERITALLY_TRUSTEE_PASSPHRASE, or asked in the terminal.
+Exit status: 0 done, 1 error, 2 usage, 3 verification failed or complaint filed.`;
+
+class UsageError extends Error {}
+class VerificationError extends Error {}
+
+const OPTIONS = {
+  index: { type: "string" },
+  trustees: { type: "string" },
+  threshold: { type: "string" },
+  "chain-id": { type: "string" },
+  registry: { type: "string" },
+  "election-id": { type: "string" },
+  secret: { type: "string" },
+  out: { type: "string" },
+  public: { type: "string", multiple: true },
+  shares: { type: "string", multiple: true },
+  complaint: { type: "string", multiple: true },
+  complaints: { type: "string" },
+  key: { type: "string" },
+  input: { type: "string" },
+  ballots: { type: "string" },
+  partial: { type: "string", multiple: true },
+  tally: { type: "string" },
+  "passphrase-file": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
+
+const progress = (message: string) => process.stderr.write(`trustee: ${message}\n`);
+
+function need(values: Values, name: keyof typeof OPTIONS & string): string {
+  const v = values[name];
+  if (typeof v !== "string" || v.length === 0) throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+function needList(values: Values, name: "public" | "shares" | "partial"): string[] {
+  const v = values[name];
+  if (!v || v.length === 0) throw new UsageError(`--${name} is required (repeat it for each file)`);
+  return v;
+}
+
+function intOption(values: Values, name: "index" | "trustees" | "threshold"): number {
+  const s = need(values, name);
+  if (!/^[1-9][0-9]{0,2}$/.test(s)) throw new UsageError(`--${name}: must be a positive integer, got "${s}"`);
+  return Number(s);
+}
+
+function readPublics(
+  files: readonly string[],
+  ctx?: ElectionContext,
+): { context: ElectionContext; publics: TrusteePublic[] } {
+  let context = ctx;
+  const publics: TrusteePublic[] = [];
+  for (const f of files) {
+    const r = readWith(f, (v) => trusteePublicFromJson(v, context));
+    context = r.context;
+    const check = verifyTrusteePublic(r.context, r.trustee);
+    if (!check.ok) throw new VerificationError(`${f}: ${check.reason}`);
+    if (publics.some((p) => p.index === r.trustee.index))
+      throw new UsageError(`${f}: a second public record of trustee ${r.trustee.index}`);
+    publics.push(r.trustee);
+  }
+  if (!context) throw new UsageError("--public: at least one file");
+  return { context, publics: publics.sort((a, b) => a.index - b.index) };
+}
+
+function requireAll(ctx: ElectionContext, publics: readonly TrusteePublic[]): void {
+  for (let i = 1; i <= ctx.trustees; i++) {
+    if (!publics.some((p) => p.index === i)) throw new UsageError(`--public: the record of trustee ${i} is missing`);
+  }
+}
+
+function readShares(files: readonly string[], ctx: ElectionContext): EncryptedShare[] {
+  return files.flatMap((f) => readWith(f, (v) => sharesFromJson(v, ctx)).shares);
+}
+
+function readKey(path: string): ElectionKeyRecord {
+  const record = readWith(path, electionKeyFromJson);
+  const check = verifyElectionKey(record);
+  if (!check.ok) throw new VerificationError(`${path}: ${check.reason}`);
+  return record;
+}
+
+function readInput(path: string, record: ElectionKeyRecord): TallyInput {
+  const input = readWith(path, (v) => tallyInputFromJson(v, record.context));
+  if (!input.jointKey.equals(record.jointKey)) throw new VerificationError(`${path}: jointKey is not the election key`);
+  return input;
+}
+
+async function unlock(values: Values): Promise<{ path: string; opened: ReturnType<typeof openSecret> }> {
+  const path = need(values, "secret");
+  const envelope = readJson(path);
+  const passphrase = await getPassphrase({ file: values["passphrase-file"], confirm: false });
+  progress("deriving the key from the passphrase (scrypt)");
+  try {
+    return { path, opened: openSecret(envelope, passphrase) };
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+}
+
+async function init(values: Values): Promise<void> {
+  const registry = need(values, "registry");
+  const electionId = need(values, "election-id");
+  const ctx = contextFromJson(
+    {
+      chainId: need(values, "chain-id"),
+      registry,
+      electionId,
+      trustees: intOption(values, "trustees"),
+      threshold: intOption(values, "threshold"),
+    },
+    "options",
+  );
+  const index = intOption(values, "index");
+  if (index > ctx.trustees) throw new UsageError(`--index: must be in [1, ${ctx.trustees}]`);
+  const secretPath = need(values, "secret");
+  const out = need(values, "out");
+  if (existsSync(secretPath)) throw new Error(`${secretPath}: already exists; a trustee secret is never overwritten`);
+  const passphrase = await getPassphrase({ file: values["passphrase-file"], confirm: true });
+  progress(`generating trustee ${index} of ${ctx.trustees} (threshold ${ctx.threshold})`);
+  const t = generateTrustee(ctx, index, csprng);
+  progress("deriving the key from the passphrase (scrypt)");
+  writeSecretFile(secretPath, sealSecret({ context: ctx, secret: t.secret }, newKey(passphrase)), true);
+  writeJson(out, trusteePublicToJson(ctx, t.public));
+  progress(`wrote ${secretPath} (secret, mode 0600) and ${out} (public)`);
+}
+
+async function shares(values: Values): Promise<void> {
+  const out = need(values, "out");
+  const { opened } = await unlock(values);
+  const { stored } = opened;
+  const { publics } = readPublics(needList(values, "public"), stored.context);
+  requireAll(stored.context, publics);
+  progress(`encrypting ${stored.context.trustees - 1} shares`);
+  const list = makeShares(stored.context, stored.secret, publics, csprng);
+  writeJson(out, sharesToJson(stored.context, stored.secret.index, list));
+  progress(`wrote ${out}`);
+}
+
+async function receive(values: Values): Promise<void> {
+  const { path, opened } = await unlock(values);
+  const { stored, key } = opened;
+  const ctx = stored.context;
+  const { publics } = readPublics(needList(values, "public"), ctx);
+  requireAll(ctx, publics);
+  const list = readShares(needList(values, "shares"), ctx);
+  progress(`checking ${ctx.trustees - 1} shares against their senders' commitments`);
+  const r = receiveShares(ctx, stored.secret, publics, list, csprng);
+  if (r.share === undefined) {
+    const dir = values.complaints ?? dirname(path);
+    const written = r.complaints.map((c) => {
+      const file = join(dir, `complaint-${c.recipient}-against-${c.sender}.json`);
+      writeJson(file, complaintToJson(ctx, c));
+      return file;
+    });
+    throw new VerificationError(
+      `bad shares, complaints filed (publish them): ${r.reasons.join("; ")}\n${written.map((f) => `  ${f}`).join("\n")}`,
+    );
+  }
+  writeSecretFile(path, sealSecret({ ...stored, share: r.share }, key), false);
+  progress(`all shares valid; stored the secret share of trustee ${stored.secret.index} in ${basename(path)}`);
+}
+
+/** Judges every complaint against the shares files; an upheld one stops the ceremony, naming the sender. */
+function judgeComplaints(values: Values, ctx: ElectionContext, publics: readonly TrusteePublic[]): void {
+  const files = values.complaint ?? [];
+  if (files.length === 0) return;
+  const list = readShares(needList(values, "shares"), ctx);
+  for (const f of files) {
+    const { complaint } = readWith(f, (v) => complaintFromJson(v, ctx));
+    const share = list.find((s) => s.sender === complaint.sender && s.recipient === complaint.recipient);
+    const sender = publics.find((p) => p.index === complaint.sender);
+    const recipient = publics.find((p) => p.index === complaint.recipient);
+    if (!share || !sender || !recipient)
+      throw new UsageError(`${f}: the share or public records it concerns were not given`);
+    const verdict = judgeComplaint(ctx, complaint, share, sender, recipient);
+    if (verdict.upheld)
+      throw new VerificationError(
+        `${f}: complaint upheld: ${verdict.reason}. Trustee ${verdict.sender} sent a bad share; the ceremony must be redone without or with a new trustee ${verdict.sender}.`,
+      );
+    progress(`${f}: complaint of trustee ${complaint.recipient} refused: ${verdict.reason}`);
+  }
+}
+
+function key(values: Values): void {
+  const out = need(values, "out");
+  const { context, publics } = readPublics(needList(values, "public"));
+  requireAll(context, publics);
+  judgeComplaints(values, context, publics);
+  const record = buildElectionKey(context, publics);
+  writeJson(out, electionKeyToJson(record));
+  progress(`wrote ${out} (joint key of ${context.trustees} trustees, threshold ${context.threshold})`);
+}
+
+async function readBallots(path: string, record: ElectionKeyRecord): Promise<Ciphertext[][]> {
+  const { ballots } = readWith(path, (v) => ballotsFromJson(v, record.context));
+  const first = ballots[0];
+  if (first === undefined) throw new UsageError(`${path}: no ballots`);
+  const choices = declaredChoices(first);
+  progress(`verifying ${ballots.length} ballots of ${choices} choices`);
+  const r = await verifiedCiphertexts(record.context, record.jointKey, choices, ballots);
+  if (!r.ok)
+    throw new VerificationError(
+      `${path}: ${r.failures.length} ballot(s) refused: ${r.failures
+        .slice(0, 10)
+        .map((f) => `ballots[${f.index}]: ${f.reason}`)
+        .join("; ")}`,
+    );
+  return r.ciphertexts;
+}
+
+async function aggregate(values: Values): Promise<void> {
+  const out = need(values, "out");
+  const record = readKey(need(values, "key"));
+  const decoded = await readBallots(need(values, "ballots"), record);
+  const choices = decoded[0]?.length ?? 0;
+  progress(`aggregating ${decoded.length} ballots of ${choices} choices`);
+  const input: TallyInput = {
+    context: record.context,
+    jointKey: record.jointKey,
+    ballotCount: decoded.length,
+    aggregate: aggregateBallots(decoded, choices),
+  };
+  writeJson(out, tallyInputToJson(input));
+  progress(`wrote ${out}`);
+}
+
+async function decrypt(values: Values): Promise<void> {
+  const out = need(values, "out");
+  const record = readKey(need(values, "key"));
+  const input = readInput(need(values, "input"), record);
+  const { opened } = await unlock(values);
+  const { stored } = opened;
+  if (stored.share === undefined)
+    throw new UsageError(`--secret: trustee ${stored.secret.index} has not received its shares yet (run receive)`);
+  progress(`partial decryption of ${input.aggregate.length} choices by trustee ${stored.secret.index}`);
+  const share = partialDecrypt(record, stored.secret.index, stored.share, input.aggregate, csprng);
+  const check = verifyDecryptionShare(record, input.aggregate, share);
+  if (!check.ok) throw new VerificationError(`${check.reason} (is this secret file from this election?)`);
+  writeJson(out, decryptionShareToJson(input, share));
+  progress(`wrote ${out}`);
+}
+
+function tally(values: Values): void {
+  const out = need(values, "out");
+  const record = readKey(need(values, "key"));
+  const input = readInput(need(values, "input"), record);
+  const partials = needList(values, "partial").map(
+    (f) => readWith(f, (v) => decryptionShareFromJson(v, record.context)).share,
+  );
+  progress(`building the baby-step table for up to ${input.ballotCount} ballots`);
+  const table = dlogTable(input.ballotCount);
+  const result = computeTally(record, input.aggregate, input.ballotCount, partials, { table, onProgress: progress });
+  const check = verifyTally(record, input.aggregate, input.ballotCount, result);
+  if (!check.ok) throw new VerificationError(check.reason);
+  writeJson(out, tallyToJson(input, result));
+  progress(`counts ${JSON.stringify(result.counts)} from trustees ${result.trustees.join(", ")}; wrote ${out}`);
+}
+
+function sameInput(a: TallyInput, b: TallyInput): boolean {
+  return (
+    a.ballotCount === b.ballotCount &&
+    a.aggregate.length === b.aggregate.length &&
+    a.aggregate.every((c, j) => {
+      const o = b.aggregate[j];
+      return o?.alpha.equals(c.alpha) === true && o.beta.equals(c.beta);
+    })
+  );
+}
+
+async function verify(values: Values): Promise<void> {
+  const keyPath = need(values, "key");
+  const record = readKey(keyPath);
+  progress(`${keyPath}: election key record verifies`);
+  judgeComplaints(values, record.context, record.trustees);
+  let input: TallyInput | undefined;
+  if (values.input) {
+    input = readInput(values.input, record);
+    progress(`${values.input}: tally input is well formed`);
+  }
+  if (values.ballots) {
+    if (!input) throw new UsageError("--ballots needs --input (the aggregate to check)");
+    const decoded = await readBallots(values.ballots, record);
+    const check = verifyAggregate(decoded, input.aggregate);
+    if (!check.ok) throw new VerificationError(`${values.input}: ${check.reason}`);
+    if (decoded.length !== input.ballotCount)
+      throw new VerificationError(
+        `${values.input}: ballotCount is ${input.ballotCount}, the ballots are ${decoded.length}`,
+      );
+    progress(`${values.input}: the aggregate of the ${decoded.length} ballots`);
+  }
+  for (const f of values.partial ?? []) {
+    if (!input) throw new UsageError("--partial needs --input");
+    const { share } = readWith(f, (v) => decryptionShareFromJson(v, record.context));
+    const check = verifyDecryptionShare(record, input.aggregate, share);
+    if (!check.ok) throw new VerificationError(`${f}: ${check.reason}`);
+    progress(`${f}: decryption share of trustee ${share.trustee} verifies`);
+  }
+  if (values.tally) {
+    const t = readWith(values.tally, (v) => tallyFromJson(v, record.context));
+    if (!t.input.jointKey.equals(record.jointKey))
+      throw new VerificationError(`${values.tally}: jointKey is not the election key`);
+    const agg = input ?? t.input;
+    if (input && !sameInput(input, t.input))
+      throw new VerificationError(`${values.tally}: its aggregate is not the one of ${values.input}`);
+    const check = verifyTally(record, agg.aggregate, agg.ballotCount, t.tally);
+    if (!check.ok) throw new VerificationError(`${values.tally}: ${check.reason}`);
+    progress(`${values.tally}: tally ${JSON.stringify(t.tally.counts)} verifies`);
+  }
+  process.stdout.write("verified\n");
+}
+
+const COMMANDS: Record<string, (values: Values) => void | Promise<void>> = {
+  init,
+  shares,
+  receive,
+  key,
+  aggregate,
+  decrypt,
+  tally,
+  combine: tally,
+  verify,
+};
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  const run = COMMANDS[command];
+  try {
+    if (!run) throw new UsageError(`unknown command "${command}"`);
+    const { values, positionals } = parseArgs({
+      args: [...rest],
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (positionals.length > 0)
+      throw new UsageError(`unexpected argument "${positionals[0]}" (options take --name value)`);
+    await run(values);
+    return 0;
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`trustee ${command}: ${message}\n`);
+    if (e instanceof UsageError || (e instanceof TypeError && "code" in e)) {
+      process.stderr.write("(./veritally trustee help)\n");
+      return 2;
+    }
+    return e instanceof VerificationError ? 3 : 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url.endsWith(basename(process.argv[1]))) {
+  process.exitCode = await main(process.argv.slice(2));
+}

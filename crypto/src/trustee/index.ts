@@ -1,0 +1,11 @@
+export * from "./ceremony.js";
+export * from "./context.js";
+export * from "./decryption.js";
+export * from "./dlog.js";
+export * from "./election-key.js";
+export * from "./formats.js";
+export { FormatError } from "./json.js";
+export * from "./keystore.js";
+export * from "./shares.js";
+export * from "./sigma.js";
+export * from "./tally.js";
