@@ -22,6 +22,14 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
  * (off chain, at the relayer); recording stays open until `recordUntil`, a grace period so that
  * votes accepted just before the close are not lost to timing. Batches recorded after
  * `closesAt` are visible as such from their block timestamps.
+ *
+ * A secret election records sealed ballots instead of choices: each ballot (the choices encrypted
+ * under the trustees' joint election key, with proofs; see docs/ballot-spec.md) is emitted whole
+ * in `BallotRecorded`, with the same gap-free sequence, so that the chain alone holds everything
+ * a verifier needs. The key and the trustees' ceremony record are emitted at creation; after
+ * recording ends, the trustees' decryption shares and the tally are published here too. The
+ * contract checks none of the cryptography (verifiers do, from the events): who sends a share or
+ * the tally does not matter, the proofs do.
  */
 contract VoteRegistry is AccessControl, Pausable {
     /// @notice May create and close elections.
@@ -40,10 +48,15 @@ contract VoteRegistry is AccessControl, Pausable {
         uint16 choiceCount;
         bool closed;
         uint64 nextSeq;
+        /// Records sealed ballots ({recordBallotBatch}), not choices.
+        bool secret;
+        /// A secret election's tally was published ({publishTally}).
+        bool tallyPublished;
     }
 
     mapping(uint256 electionId => Election) private _elections;
     mapping(uint256 electionId => bytes32) private _metadataHashes;
+    mapping(uint256 electionId => bytes32) private _electionKeys;
 
     /// @notice Emitted when an election is created; `metadata` is the JSON the portal shows.
     event ElectionCreated(
@@ -64,6 +77,26 @@ contract VoteRegistry is AccessControl, Pausable {
 
     /// @notice Emitted once per recorded batch, after its votes.
     event BatchRecorded(uint256 indexed electionId, uint64 firstSeq, uint32 count);
+
+    /// @notice Emitted after {ElectionCreated} for a secret election: the joint election key (a
+    /// ristretto255 point), the threshold k of n trustees, and the ceremony record (the trustees'
+    /// public keys, commitments and proofs, docs/trustee-spec.md) that proves the key.
+    event SecretElectionCreated(
+        uint256 indexed electionId,
+        bytes32 electionKey,
+        uint16 threshold,
+        uint16 trusteeCount,
+        bytes ceremonyRecord
+    );
+
+    /// @notice Emitted once per recorded sealed ballot of a secret election.
+    event BallotRecorded(uint256 indexed electionId, uint64 seq, bytes ballot);
+
+    /// @notice Emitted when a trustee's decryption share of a secret election's aggregate is published.
+    event DecryptionSharePublished(uint256 indexed electionId, uint16 indexed trusteeIndex, bytes share);
+
+    /// @notice Emitted once per secret election: the count per choice, with the record that proves it.
+    event TallyPublished(uint256 indexed electionId, uint64[] counts, bytes proof);
 
     /// @dev The election does not exist.
     error VoteRegistryUnknownElection(uint256 electionId);
@@ -87,6 +120,18 @@ contract VoteRegistry is AccessControl, Pausable {
     error VoteRegistryEmptyBatch();
     /// @dev The vote at `index` of the batch names a choice the election does not have.
     error VoteRegistryChoiceOutOfRange(uint256 electionId, uint256 index, uint16 choice, uint16 choiceCount);
+    /// @dev Open votes for a secret election, or sealed ballots for an open one (`secret` is the election's kind).
+    error VoteRegistryWrongElectionKind(uint256 electionId, bool secret);
+    /// @dev A secret election needs a non-zero key and `1 <= threshold <= trusteeCount`.
+    error VoteRegistryInvalidTrustees(bytes32 electionKey, uint256 threshold, uint256 trusteeCount);
+    /// @dev The ballot at `index` of the batch is empty.
+    error VoteRegistryEmptyBallot(uint256 index);
+    /// @dev Shares and the tally wait until recording has ended, at `recordUntil`.
+    error VoteRegistryRecordingNotEnded(uint256 electionId, uint256 recordUntil);
+    /// @dev The tally must give one count per choice (`expected`).
+    error VoteRegistryTallyLength(uint256 electionId, uint256 expected, uint256 given);
+    /// @dev The election's tally was published already.
+    error VoteRegistryTallyAlreadyPublished(uint256 electionId);
 
     /**
      * @param admin receives `DEFAULT_ADMIN_ROLE`, which grants and revokes every other role.
@@ -120,22 +165,37 @@ contract VoteRegistry is AccessControl, Pausable {
         uint40 recordUntil,
         string calldata metadata
     ) external onlyRole(ELECTION_MANAGER_ROLE) whenNotPaused {
-        if (_elections[electionId].choiceCount != 0) revert VoteRegistryElectionExists(electionId);
-        if (choiceCount < 2) revert VoteRegistryInvalidChoiceCount(choiceCount);
-        if (opensAt >= closesAt || closesAt > recordUntil || closesAt <= block.timestamp) {
-            revert VoteRegistryInvalidWindow(opensAt, closesAt, recordUntil);
+        _create(electionId, choiceCount, opensAt, closesAt, recordUntil, metadata, false);
+    }
+
+    /**
+     * @notice Creates a secret election: its ballots are sealed under `key`, the joint key
+     * of `trusteeCount` trustees of whom any `threshold` decrypt the tally together.
+     * @param ceremonyRecord the trustees' public record that proves the key (emitted, not stored).
+     *
+     * Requirements: as {createElection}, and
+     * - `key` is not zero; `1 <= threshold <= trusteeCount`.
+     *
+     * Emits an {ElectionCreated} event, then a {SecretElectionCreated} event.
+     */
+    function createSecretElection(
+        uint256 electionId,
+        uint16 choiceCount,
+        uint40 opensAt,
+        uint40 closesAt,
+        uint40 recordUntil,
+        string calldata metadata,
+        bytes32 key,
+        uint16 threshold,
+        uint16 trusteeCount,
+        bytes calldata ceremonyRecord
+    ) external onlyRole(ELECTION_MANAGER_ROLE) whenNotPaused {
+        if (key == bytes32(0) || threshold == 0 || threshold > trusteeCount) {
+            revert VoteRegistryInvalidTrustees(key, threshold, trusteeCount);
         }
-        bytes32 hash = keccak256(bytes(metadata));
-        _elections[electionId] = Election({
-            opensAt: opensAt,
-            closesAt: closesAt,
-            recordUntil: recordUntil,
-            choiceCount: choiceCount,
-            closed: false,
-            nextSeq: 0
-        });
-        _metadataHashes[electionId] = hash;
-        emit ElectionCreated(electionId, choiceCount, opensAt, closesAt, recordUntil, hash, metadata);
+        _create(electionId, choiceCount, opensAt, closesAt, recordUntil, metadata, true);
+        _electionKeys[electionId] = key;
+        emit SecretElectionCreated(electionId, key, threshold, trusteeCount, ceremonyRecord);
     }
 
     /**
@@ -170,7 +230,8 @@ contract VoteRegistry is AccessControl, Pausable {
      * - the election exists, has opened, and `recordUntil` has not passed;
      * - `firstSeq` equals {nextSeq}: a replayed or overlapping batch reverts with
      *   {VoteRegistrySequenceMismatch}, which carries the expected number;
-     * - the arrays are non-empty and of equal length; every choice is below the choice count.
+     * - the arrays are non-empty and of equal length; every choice is below the choice count;
+     * - the election is not secret.
      *
      * Emits one {VoteRecorded} event per vote, then one {BatchRecorded} event.
      */
@@ -186,7 +247,7 @@ contract VoteRegistry is AccessControl, Pausable {
         if (choices.length != count || voteHashes.length != count) {
             revert VoteRegistryLengthMismatch(count, choices.length, voteHashes.length);
         }
-        uint16 choiceCount = _advance(electionId, firstSeq, count);
+        uint16 choiceCount = _advance(electionId, firstSeq, count, false);
         for (uint256 i = 0; i < count; ++i) {
             uint16 choice = choices[i];
             if (choice >= choiceCount) revert VoteRegistryChoiceOutOfRange(electionId, i, choice, choiceCount);
@@ -212,10 +273,81 @@ contract VoteRegistry is AccessControl, Pausable {
         uint16 choice,
         bytes32 voteHash
     ) external onlyRole(RECORDER_ROLE) whenNotPaused {
-        uint16 choiceCount = _advance(electionId, seq, 1);
+        uint16 choiceCount = _advance(electionId, seq, 1, false);
         if (choice >= choiceCount) revert VoteRegistryChoiceOutOfRange(electionId, 0, choice, choiceCount);
         emit VoteRecorded(electionId, seq, ref, choice, voteHash);
         emit BatchRecorded(electionId, seq, 1);
+    }
+
+    /**
+     * @notice Records a batch of sealed ballots of a secret election with sequence numbers
+     * `firstSeq, firstSeq + 1, …`. The ballots are emitted as given: their proofs are checked by
+     * the relayer before it accepts them and by every verifier from the events.
+     *
+     * Requirements: as {recordVoteBatch} (role, pause, window, sequence), and
+     * - the election is secret; the batch is non-empty and no ballot is empty.
+     *
+     * Emits one {BallotRecorded} event per ballot, then one {BatchRecorded} event.
+     */
+    function recordBallotBatch(
+        uint256 electionId,
+        uint64 firstSeq,
+        bytes[] calldata ballots
+    ) external onlyRole(RECORDER_ROLE) whenNotPaused {
+        uint256 count = ballots.length;
+        if (count == 0) revert VoteRegistryEmptyBatch();
+        _advance(electionId, firstSeq, count, true);
+        for (uint256 i = 0; i < count; ++i) {
+            if (ballots[i].length == 0) revert VoteRegistryEmptyBallot(i);
+            // The sequence cannot overflow: _advance checked firstSeq + count fits in uint64.
+            unchecked {
+                emit BallotRecorded(electionId, firstSeq + uint64(i), ballots[i]);
+            }
+        }
+        emit BatchRecorded(electionId, firstSeq, uint32(count));
+    }
+
+    /**
+     * @notice Publishes trustee `trusteeIndex`'s decryption share of the election's aggregate
+     * (partial decryptions with their proofs). A share that fails verification is ignored by
+     * verifiers; a trustee may publish again.
+     *
+     * Requirements:
+     * - the caller has `RECORDER_ROLE`; the election exists, is secret, and recording has ended.
+     *
+     * Emits a {DecryptionSharePublished} event.
+     */
+    function publishDecryptionShare(
+        uint256 electionId,
+        uint16 trusteeIndex,
+        bytes calldata share
+    ) external onlyRole(RECORDER_ROLE) {
+        _endedSecretElection(electionId);
+        emit DecryptionSharePublished(electionId, trusteeIndex, share);
+    }
+
+    /**
+     * @notice Publishes a secret election's tally: one count per choice, with the record that
+     * proves it from the ballots and the decryption shares.
+     *
+     * Requirements:
+     * - the caller has `RECORDER_ROLE`; the election exists, is secret, and recording has ended;
+     * - `counts` has one entry per choice; no tally was published for the election before.
+     *
+     * Emits a {TallyPublished} event.
+     */
+    function publishTally(
+        uint256 electionId,
+        uint64[] calldata counts,
+        bytes calldata proof
+    ) external onlyRole(RECORDER_ROLE) {
+        Election storage election = _endedSecretElection(electionId);
+        if (counts.length != election.choiceCount) {
+            revert VoteRegistryTallyLength(electionId, election.choiceCount, counts.length);
+        }
+        if (election.tallyPublished) revert VoteRegistryTallyAlreadyPublished(electionId);
+        election.tallyPublished = true;
+        emit TallyPublished(electionId, counts, proof);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -263,6 +395,12 @@ contract VoteRegistry is AccessControl, Pausable {
         return _existingElection(electionId).nextSeq;
     }
 
+    /// @notice A secret election's joint key (zero for an open election).
+    function electionKey(uint256 electionId) external view returns (bytes32) {
+        _existingElection(electionId);
+        return _electionKeys[electionId];
+    }
+
     /// @notice keccak256 of the election's metadata JSON as emitted in {ElectionCreated}.
     function metadataHash(uint256 electionId) external view returns (bytes32) {
         _existingElection(electionId);
@@ -287,11 +425,41 @@ contract VoteRegistry is AccessControl, Pausable {
     // Internals
     // ------------------------------------------------------------------------------------------
 
-    /// @dev Checks the window and the sequence, advances `nextSeq` by `count` (the one storage
-    /// write of a batch) and returns the choice count for the per-vote checks.
-    function _advance(uint256 electionId, uint64 firstSeq, uint256 count) private returns (uint16) {
+    function _create(
+        uint256 electionId,
+        uint16 choiceCount,
+        uint40 opensAt,
+        uint40 closesAt,
+        uint40 recordUntil,
+        string calldata metadata,
+        bool secret
+    ) private {
+        if (_elections[electionId].choiceCount != 0) revert VoteRegistryElectionExists(electionId);
+        if (choiceCount < 2) revert VoteRegistryInvalidChoiceCount(choiceCount);
+        if (opensAt >= closesAt || closesAt > recordUntil || closesAt <= block.timestamp) {
+            revert VoteRegistryInvalidWindow(opensAt, closesAt, recordUntil);
+        }
+        bytes32 hash = keccak256(bytes(metadata));
+        _elections[electionId] = Election({
+            opensAt: opensAt,
+            closesAt: closesAt,
+            recordUntil: recordUntil,
+            choiceCount: choiceCount,
+            closed: false,
+            nextSeq: 0,
+            secret: secret,
+            tallyPublished: false
+        });
+        _metadataHashes[electionId] = hash;
+        emit ElectionCreated(electionId, choiceCount, opensAt, closesAt, recordUntil, hash, metadata);
+    }
+
+    /// @dev Checks the kind, the window and the sequence, advances `nextSeq` by `count` (the one
+    /// storage write of a batch) and returns the choice count for the per-vote checks.
+    function _advance(uint256 electionId, uint64 firstSeq, uint256 count, bool secret) private returns (uint16) {
         Election memory election = _elections[electionId];
         if (election.choiceCount == 0) revert VoteRegistryUnknownElection(electionId);
+        if (election.secret != secret) revert VoteRegistryWrongElectionKind(electionId, election.secret);
         if (block.timestamp < election.opensAt) revert VoteRegistryElectionNotOpen(electionId, election.opensAt);
         if (block.timestamp > election.recordUntil) {
             revert VoteRegistryRecordingEnded(electionId, election.recordUntil);
@@ -300,6 +468,15 @@ contract VoteRegistry is AccessControl, Pausable {
         // A batch that would overflow the sequence reverts (SafeCast).
         _elections[electionId].nextSeq = SafeCast.toUint64(uint256(firstSeq) + count);
         return election.choiceCount;
+    }
+
+    /// @dev A secret election whose recording has ended: its aggregate can no longer change.
+    function _endedSecretElection(uint256 electionId) private view returns (Election storage election) {
+        election = _existingElection(electionId);
+        if (!election.secret) revert VoteRegistryWrongElectionKind(electionId, false);
+        if (block.timestamp <= election.recordUntil) {
+            revert VoteRegistryRecordingNotEnded(electionId, election.recordUntil);
+        }
     }
 
     function _existingElection(uint256 electionId) private view returns (Election storage election) {

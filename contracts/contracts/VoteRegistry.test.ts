@@ -495,4 +495,135 @@ describe("VoteRegistry", () => {
       }
     });
   });
+
+  describe("secret elections", () => {
+    const KEY = hexlify(randomBytes(32));
+    const RECORD = hexlify(randomBytes(300));
+
+    function createSecret(id: number, options: { key?: string; threshold?: number; trustees?: number } = {}) {
+      return as(f, f.manager).createSecretElection(
+        id,
+        METADATA.choices.length,
+        f.now,
+        f.now + 10 * HOUR,
+        f.now + 11 * HOUR,
+        encodeElectionMetadata(METADATA),
+        options.key ?? KEY,
+        options.threshold ?? 3,
+        options.trustees ?? 5,
+        RECORD,
+      );
+    }
+
+    function ballots(n: number, size = 707): string[] {
+      return Array.from({ length: n }, () => hexlify(randomBytes(size)));
+    }
+
+    it("carries the key, threshold and ceremony record at creation, after ElectionCreated", async () => {
+      const events = await eventsOf(await createSecret(1));
+      expect(events.map((e) => e.kind)).toEqual(["ElectionCreated", "SecretElectionCreated"]);
+      expect(events[1]).toEqual({
+        kind: "SecretElectionCreated",
+        electionId: 1n,
+        electionKey: KEY,
+        threshold: 3,
+        trusteeCount: 5,
+        ceremonyRecord: RECORD,
+      });
+      const election = await f.registry.getElection(1);
+      expect([election.secret, election.tallyPublished]).toEqual([true, false]);
+      expect(await f.registry.electionKey(1)).toBe(KEY);
+      await createElection(f, 2);
+      expect((await f.registry.getElection(2)).secret).toBe(false);
+      expect(await f.registry.electionKey(2)).toBe(`0x${"0".repeat(64)}`);
+    });
+
+    it("refuses a zero key and a threshold outside 1..trusteeCount, and the manager role is needed", async () => {
+      const zero = `0x${"0".repeat(64)}`;
+      await expectRevert(createSecret(1, { key: zero }), "VoteRegistryInvalidTrustees", { electionKey: zero });
+      await expectRevert(createSecret(1, { threshold: 0 }), "VoteRegistryInvalidTrustees", { threshold: 0n });
+      await expectRevert(createSecret(1, { threshold: 6, trustees: 5 }), "VoteRegistryInvalidTrustees", {
+        threshold: 6n,
+        trusteeCount: 5n,
+      });
+      await expect(
+        as(f, f.recorder).createSecretElection(1, 3, f.now, f.now + HOUR, f.now + HOUR, "{}", KEY, 1, 1, "0x"),
+      ).rejects.toThrow();
+      expect(await f.registry.electionExists(1)).toBe(false);
+    });
+
+    it("records sealed ballots whole, one BallotRecorded each, on the same gap-free sequence", async () => {
+      await createSecret(1);
+      const first = ballots(3);
+      const events = await eventsOf(await as(f, f.recorder).recordBallotBatch(1, 0, first));
+      expect(events).toEqual([
+        ...first.map((ballot, i) => ({ kind: "BallotRecorded", electionId: 1n, seq: BigInt(i), ballot })),
+        { kind: "BatchRecorded", electionId: 1n, firstSeq: 0n, count: 3 },
+      ]);
+      expect(await f.registry.nextSeq(1)).toBe(3n);
+      await expectRevert(as(f, f.recorder).recordBallotBatch(1, 0, ballots(1)), "VoteRegistrySequenceMismatch", {
+        expected: 3n,
+        given: 0n,
+      });
+      await expectRevert(as(f, f.recorder).recordBallotBatch(1, 3, []), "VoteRegistryEmptyBatch");
+      await expectRevert(as(f, f.recorder).recordBallotBatch(1, 3, [...ballots(1), "0x"]), "VoteRegistryEmptyBallot", {
+        index: 1n,
+      });
+      await expect(as(f, f.outsider).recordBallotBatch(1, 3, ballots(1))).rejects.toThrow();
+      expect(await f.registry.nextSeq(1)).toBe(3n);
+    });
+
+    it("keeps the kinds apart: no open vote in a secret election, no sealed ballot in an open one", async () => {
+      await createSecret(1);
+      await createElection(f, 2);
+      await expectRevert(recordBatch(f, 1, 0, randomVotes(1)), "VoteRegistryWrongElectionKind", {
+        electionId: 1n,
+        secret: true,
+      });
+      await expectRevert(
+        as(f, f.recorder).recordVote(1, 0, hexlify(randomBytes(16)), 0, KEY),
+        "VoteRegistryWrongElectionKind",
+      );
+      await expectRevert(as(f, f.recorder).recordBallotBatch(2, 0, ballots(1)), "VoteRegistryWrongElectionKind", {
+        electionId: 2n,
+        secret: false,
+      });
+    });
+
+    it("takes decryption shares and one tally only after recording ends", async () => {
+      await createSecret(1);
+      await as(f, f.recorder).recordBallotBatch(1, 0, ballots(2));
+      const share = hexlify(randomBytes(200));
+      const notYet = { electionId: 1n, recordUntil: BigInt(f.now + 11 * HOUR) };
+      await expectRevert(
+        as(f, f.recorder).publishDecryptionShare(1, 2, share),
+        "VoteRegistryRecordingNotEnded",
+        notYet,
+      );
+      await expectRevert(as(f, f.recorder).publishTally(1, [1, 1, 0], "0x01"), "VoteRegistryRecordingNotEnded", notYet);
+      await f.chain.networkHelpers.time.increaseTo(f.now + 11 * HOUR + 1);
+      expect(await eventsOf(await as(f, f.recorder).publishDecryptionShare(1, 2, share))).toEqual([
+        { kind: "DecryptionSharePublished", electionId: 1n, trusteeIndex: 2, share },
+      ]);
+      await expectRevert(as(f, f.recorder).publishTally(1, [1, 1], "0x01"), "VoteRegistryTallyLength", {
+        expected: 3n,
+        given: 2n,
+      });
+      expect(await eventsOf(await as(f, f.recorder).publishTally(1, [1, 1, 0], "0x0102"))).toEqual([
+        { kind: "TallyPublished", electionId: 1n, counts: [1n, 1n, 0n], proof: "0x0102" },
+      ]);
+      expect((await f.registry.getElection(1)).tallyPublished).toBe(true);
+      await expectRevert(as(f, f.recorder).publishTally(1, [2, 0, 0], "0x01"), "VoteRegistryTallyAlreadyPublished");
+      await expect(as(f, f.outsider).publishDecryptionShare(1, 1, share)).rejects.toThrow();
+    });
+
+    it("refuses shares and tallies for an open election", async () => {
+      await createElection(f, 2, { closesAt: f.now + HOUR, recordUntil: f.now + HOUR });
+      await f.chain.networkHelpers.time.increaseTo(f.now + HOUR + 1);
+      await expectRevert(as(f, f.recorder).publishDecryptionShare(2, 1, "0x01"), "VoteRegistryWrongElectionKind", {
+        secret: false,
+      });
+      await expectRevert(as(f, f.recorder).publishTally(2, [0, 0, 0], "0x"), "VoteRegistryWrongElectionKind");
+    });
+  });
 });

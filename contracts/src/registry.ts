@@ -28,6 +28,9 @@ export interface ElectionOnChain {
   choiceCount: bigint;
   closed: boolean;
   nextSeq: bigint;
+  /** Records sealed ballots, not choices. */
+  secret: boolean;
+  tallyPublished: boolean;
 }
 
 export type VoteRegistryContract = BaseContract & {
@@ -51,7 +54,25 @@ export type VoteRegistryContract = BaseContract & {
       metadata: string,
     ]
   >;
+  createSecretElection: Tx<
+    [
+      electionId: BigNumberish,
+      choiceCount: BigNumberish,
+      opensAt: BigNumberish,
+      closesAt: BigNumberish,
+      recordUntil: BigNumberish,
+      metadata: string,
+      key: string,
+      threshold: BigNumberish,
+      trusteeCount: BigNumberish,
+      ceremonyRecord: string | Uint8Array,
+    ]
+  >;
   closeElection: Tx<[electionId: BigNumberish]>;
+  recordBallotBatch: Tx<[electionId: BigNumberish, firstSeq: BigNumberish, ballots: (string | Uint8Array)[]]>;
+  publishDecryptionShare: Tx<[electionId: BigNumberish, trusteeIndex: BigNumberish, share: string | Uint8Array]>;
+  publishTally: Tx<[electionId: BigNumberish, counts: BigNumberish[], proof: string | Uint8Array]>;
+  electionKey: View<[electionId: BigNumberish], string>;
   recordVoteBatch: Tx<
     [electionId: BigNumberish, firstSeq: BigNumberish, refs: string[], choices: BigNumberish[], voteHashes: string[]]
   >;
@@ -96,7 +117,42 @@ export interface ElectionClosedEvent {
   electionId: bigint;
   closesAt: bigint;
 }
-export type RegistryEvent = VoteRecordedEvent | BatchRecordedEvent | ElectionCreatedEvent | ElectionClosedEvent;
+export interface SecretElectionCreatedEvent {
+  kind: "SecretElectionCreated";
+  electionId: bigint;
+  electionKey: string;
+  threshold: number;
+  trusteeCount: number;
+  ceremonyRecord: string;
+}
+export interface BallotRecordedEvent {
+  kind: "BallotRecorded";
+  electionId: bigint;
+  seq: bigint;
+  /** The sealed ballot's bytes, 0x-hex. */
+  ballot: string;
+}
+export interface DecryptionSharePublishedEvent {
+  kind: "DecryptionSharePublished";
+  electionId: bigint;
+  trusteeIndex: number;
+  share: string;
+}
+export interface TallyPublishedEvent {
+  kind: "TallyPublished";
+  electionId: bigint;
+  counts: bigint[];
+  proof: string;
+}
+export type RegistryEvent =
+  | VoteRecordedEvent
+  | BatchRecordedEvent
+  | ElectionCreatedEvent
+  | ElectionClosedEvent
+  | SecretElectionCreatedEvent
+  | BallotRecordedEvent
+  | DecryptionSharePublishedEvent
+  | TallyPublishedEvent;
 
 /** Decodes one of VoteRegistry's own events from a log; null for anything else. */
 export function decodeRegistryEvent(log: Pick<Log, "topics" | "data">): RegistryEvent | null {
@@ -128,6 +184,26 @@ export function decodeRegistryEvent(log: Pick<Log, "topics" | "data">): Registry
       };
     case "ElectionClosed":
       return { kind: "ElectionClosed", electionId: a.electionId, closesAt: a.closesAt };
+    case "SecretElectionCreated":
+      return {
+        kind: "SecretElectionCreated",
+        electionId: a.electionId,
+        electionKey: a.electionKey,
+        threshold: Number(a.threshold),
+        trusteeCount: Number(a.trusteeCount),
+        ceremonyRecord: a.ceremonyRecord,
+      };
+    case "BallotRecorded":
+      return { kind: "BallotRecorded", electionId: a.electionId, seq: a.seq, ballot: a.ballot };
+    case "DecryptionSharePublished":
+      return {
+        kind: "DecryptionSharePublished",
+        electionId: a.electionId,
+        trusteeIndex: Number(a.trusteeIndex),
+        share: a.share,
+      };
+    case "TallyPublished":
+      return { kind: "TallyPublished", electionId: a.electionId, counts: [...a.counts], proof: a.proof };
     default:
       return null;
   }
@@ -160,4 +236,8 @@ export const registryTopics = {
   ElectionClosed: voteRegistryInterface.getEvent("ElectionClosed")?.topicHash as string,
   VoteRecorded: voteRegistryInterface.getEvent("VoteRecorded")?.topicHash as string,
   BatchRecorded: voteRegistryInterface.getEvent("BatchRecorded")?.topicHash as string,
+  SecretElectionCreated: voteRegistryInterface.getEvent("SecretElectionCreated")?.topicHash as string,
+  BallotRecorded: voteRegistryInterface.getEvent("BallotRecorded")?.topicHash as string,
+  DecryptionSharePublished: voteRegistryInterface.getEvent("DecryptionSharePublished")?.topicHash as string,
+  TallyPublished: voteRegistryInterface.getEvent("TallyPublished")?.topicHash as string,
 } as const;

@@ -124,6 +124,17 @@ export const voteRegistryAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "VoteRegistryEmptyBallot",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "VoteRegistryEmptyBatch",
     "type": "error"
@@ -137,6 +148,27 @@ export const voteRegistryAbi = [
       }
     ],
     "name": "VoteRegistryInvalidChoiceCount",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "electionKey",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "threshold",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "trusteeCount",
+        "type": "uint256"
+      }
+    ],
+    "name": "VoteRegistryInvalidTrustees",
     "type": "error"
   },
   {
@@ -205,6 +237,22 @@ export const voteRegistryAbi = [
         "type": "uint256"
       },
       {
+        "internalType": "uint256",
+        "name": "recordUntil",
+        "type": "uint256"
+      }
+    ],
+    "name": "VoteRegistryRecordingNotEnded",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "electionId",
+        "type": "uint256"
+      },
+      {
         "internalType": "uint64",
         "name": "expected",
         "type": "uint64"
@@ -226,8 +274,81 @@ export const voteRegistryAbi = [
         "type": "uint256"
       }
     ],
+    "name": "VoteRegistryTallyAlreadyPublished",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "electionId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "expected",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "given",
+        "type": "uint256"
+      }
+    ],
+    "name": "VoteRegistryTallyLength",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "electionId",
+        "type": "uint256"
+      }
+    ],
     "name": "VoteRegistryUnknownElection",
     "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "electionId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bool",
+        "name": "secret",
+        "type": "bool"
+      }
+    ],
+    "name": "VoteRegistryWrongElectionKind",
+    "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "electionId",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "seq",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes",
+        "name": "ballot",
+        "type": "bytes"
+      }
+    ],
+    "name": "BallotRecorded",
+    "type": "event"
   },
   {
     "anonymous": false,
@@ -252,6 +373,31 @@ export const voteRegistryAbi = [
       }
     ],
     "name": "BatchRecorded",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "electionId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint16",
+        "name": "trusteeIndex",
+        "type": "uint16"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes",
+        "name": "share",
+        "type": "bytes"
+      }
+    ],
+    "name": "DecryptionSharePublished",
     "type": "event"
   },
   {
@@ -414,6 +560,68 @@ export const voteRegistryAbi = [
     "anonymous": false,
     "inputs": [
       {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "electionId",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "electionKey",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "threshold",
+        "type": "uint16"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "trusteeCount",
+        "type": "uint16"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes",
+        "name": "ceremonyRecord",
+        "type": "bytes"
+      }
+    ],
+    "name": "SecretElectionCreated",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "electionId",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64[]",
+        "name": "counts",
+        "type": "uint64[]"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes",
+        "name": "proof",
+        "type": "bytes"
+      }
+    ],
+    "name": "TallyPublished",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
         "indexed": false,
         "internalType": "address",
         "name": "account",
@@ -569,6 +777,64 @@ export const voteRegistryAbi = [
         "internalType": "uint256",
         "name": "electionId",
         "type": "uint256"
+      },
+      {
+        "internalType": "uint16",
+        "name": "choiceCount",
+        "type": "uint16"
+      },
+      {
+        "internalType": "uint40",
+        "name": "opensAt",
+        "type": "uint40"
+      },
+      {
+        "internalType": "uint40",
+        "name": "closesAt",
+        "type": "uint40"
+      },
+      {
+        "internalType": "uint40",
+        "name": "recordUntil",
+        "type": "uint40"
+      },
+      {
+        "internalType": "string",
+        "name": "metadata",
+        "type": "string"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "key",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint16",
+        "name": "threshold",
+        "type": "uint16"
+      },
+      {
+        "internalType": "uint16",
+        "name": "trusteeCount",
+        "type": "uint16"
+      },
+      {
+        "internalType": "bytes",
+        "name": "ceremonyRecord",
+        "type": "bytes"
+      }
+    ],
+    "name": "createSecretElection",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "electionId",
+        "type": "uint256"
       }
     ],
     "name": "electionExists",
@@ -577,6 +843,25 @@ export const voteRegistryAbi = [
         "internalType": "bool",
         "name": "",
         "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "electionId",
+        "type": "uint256"
+      }
+    ],
+    "name": "electionKey",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
       }
     ],
     "stateMutability": "view",
@@ -623,6 +908,16 @@ export const voteRegistryAbi = [
             "internalType": "uint64",
             "name": "nextSeq",
             "type": "uint64"
+          },
+          {
+            "internalType": "bool",
+            "name": "secret",
+            "type": "bool"
+          },
+          {
+            "internalType": "bool",
+            "name": "tallyPublished",
+            "type": "bool"
           }
         ],
         "internalType": "struct VoteRegistry.Election",
@@ -750,6 +1045,75 @@ export const voteRegistryAbi = [
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "electionId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint16",
+        "name": "trusteeIndex",
+        "type": "uint16"
+      },
+      {
+        "internalType": "bytes",
+        "name": "share",
+        "type": "bytes"
+      }
+    ],
+    "name": "publishDecryptionShare",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "electionId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64[]",
+        "name": "counts",
+        "type": "uint64[]"
+      },
+      {
+        "internalType": "bytes",
+        "name": "proof",
+        "type": "bytes"
+      }
+    ],
+    "name": "publishTally",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "electionId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "firstSeq",
+        "type": "uint64"
+      },
+      {
+        "internalType": "bytes[]",
+        "name": "ballots",
+        "type": "bytes[]"
+      }
+    ],
+    "name": "recordBallotBatch",
+    "outputs": [],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
