@@ -238,7 +238,8 @@ describe("the verify page", () => {
     const typo = `${receipt.slice(0, 5)}${receipt[5] === "A" ? "B" : "A"}${receipt.slice(6)}`;
     await verify(page, { ref: encodeRef(v.ref), receipt: typo, choice: v.choice });
     await page.waitForFunction(() => (document.getElementById("receipt-error")?.textContent ?? "") !== "");
-    expect(await page.textContent("#receipt-error")).toContain("check character does not match");
+    expect(await page.textContent("#receipt-error")).toContain("One character of your receipt is mistyped");
+    expect(await page.getAttribute("#receipt", "aria-invalid")).toBe("true");
     expect(await page.$("[data-outcome]")).toBeNull();
     await page.close();
   });

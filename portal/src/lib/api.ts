@@ -45,6 +45,8 @@ export function auditJson(a: AuditData) {
     graceVotes: e.graceVotes,
     created: { block: e.createdAtBlock, at: e.createdAt.toISOString(), tx: e.createdTx },
     metadataHash: e.metadataHash,
+    contact: e.contact,
+    eligibleVoters: e.eligibleVoters,
     integrity: e.integrity,
     batches: {
       count: a.batches.count,
@@ -81,6 +83,7 @@ export function voteJson(v: VoteRecord, s?: IndexerStatus | null) {
     logIndex: v.logIndex,
     timestamp: v.timestamp.toISOString(),
     inGracePeriod: v.inGracePeriod,
+    contact: v.contact,
     ...(s
       ? { confirmations: Math.max(0, s.chainHead - v.blockNumber + 1), final: v.blockNumber <= s.finalizedHeight }
       : {}),

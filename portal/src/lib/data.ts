@@ -23,7 +23,7 @@ import { createIndexerReader } from "./indexer-reader.js";
 import { type ChainFacts, createStatusReads, type IndexerStatus } from "./indexer-status.js";
 import { createOperationsRead, type OperationsData } from "./operations.js";
 import { createLatencyRead, type LatencyData } from "./relayer-latency.js";
-import { createVoteReads, type VoteRecord } from "./votes.js";
+import { createVoteReads, type VoteReads, type VoteRecord } from "./votes.js";
 import { createVotesCsv } from "./votes-csv.js";
 
 export type {
@@ -40,9 +40,14 @@ export { BATCHES_PER_PAGE, fillTimeline, isElectionId, phaseOf } from "./electio
 export type { ChainFacts, IndexerStatus } from "./indexer-status.js";
 export type { OperationsData, OperationsPoint } from "./operations.js";
 export type { LatencyData, LatencyPoint } from "./relayer-latency.js";
-export type { VoteRecord } from "./votes.js";
+export type { RefListEntry, RefListPage, VoteRecord } from "./votes.js";
+export { REF_LIST_PAGE } from "./votes.js";
 
 export interface PortalData {
+  /** The clock pages show ages against (injected in tests). */
+  now(): number;
+  /** An election's public list of references, paged or searched (votes.ts). */
+  refList: VoteReads["refList"];
   /** The indexer's status row; null before the indexer first wrote it. */
   status(): Promise<IndexerStatus | null>;
   /** The indexed height every cached answer is keyed by (-1 before the indexer ran). */
@@ -135,7 +140,9 @@ export function createPortalData(options: PortalDataOptions): PortalData {
       : undefined;
 
   return {
+    now,
     ...statusReads,
+    refList: voteReads.refList,
     listElections: elections.listElections,
     election: elections.election,
     audit: elections.audit,

@@ -3,6 +3,7 @@
  * page (tally, completeness, batches, timeline) and its open-data JSON.
  */
 import { neutraliseBidi } from "./display-text.js";
+import { type ElectionExtras, extrasOf } from "./election-extras.js";
 import type { IndexerReader } from "./indexer-reader.js";
 import { labelOf, type VoteReads, type VoteRecord } from "./votes.js";
 
@@ -63,7 +64,7 @@ export interface TimelinePoint {
   count: number;
 }
 
-export interface ElectionDetail extends ElectionSummary {
+export interface ElectionDetail extends ElectionSummary, ElectionExtras {
   description: string | null;
   choiceCount: number;
   choices: ChoiceCount[];
@@ -123,6 +124,7 @@ export interface ElectionRow {
   closes_at: Date;
   record_until: Date;
   metadata_hash: string;
+  metadata_raw: string | null;
   metadata_valid: boolean;
   metadata_error: string | null;
   title: string | null;
@@ -151,7 +153,7 @@ export interface ElectionRow {
   created_event_seen: boolean;
 }
 
-const ELECTION_COLUMNS = `id, choice_count, opens_at, closes_at, record_until, metadata_hash, metadata_valid,
+const ELECTION_COLUMNS = `id, choice_count, opens_at, closes_at, record_until, metadata_hash, metadata_raw, metadata_valid,
   metadata_error, title, description, choice_labels, created_at_block, created_at, created_tx, closed, closed_at,
   scheduled_closes_at, total_votes, tally, first_vote_at, last_vote_at, batch_count, gas_used::text, fees_wei::text,
   grace_votes, next_expected_seq::text, missing_seq_count::text, duplicate_ref_count, duplicate_hash_count,
@@ -280,6 +282,7 @@ export function createElectionReads(
     });
     return {
       ...summaryOf(r, clock()),
+      ...extrasOf(r.metadata_raw),
       description: r.description === null ? null : neutraliseBidi(r.description),
       choiceCount: r.choice_count,
       choices,

@@ -2,9 +2,11 @@ import { describe, expect, it } from "vitest";
 import { explorerLink } from "./explorer.js";
 import {
   formatAge,
+  formatAgo,
   formatBucket,
   formatDecimal,
   formatEther,
+  formatFee,
   formatGwei,
   formatInt,
   formatPercent,
@@ -56,5 +58,14 @@ describe("formatting for people", () => {
     expect(explorerLink("https://explorer.example", "tx", "0xabc")).toBe("https://explorer.example/tx/0xabc");
     expect(explorerLink("https://explorer.example", "block", 12)).toBe("https://explorer.example/block/12");
     expect(explorerLink(null, "address", "0xabc")).toBeNull();
+  });
+
+  it("never shows a small fee as 0 ETH: gwei below a millionth of an ether", () => {
+    expect(formatFee("59000000000")).toBe("59 gwei");
+    expect(formatFee("59500000")).toBe("0.059 gwei");
+    expect(formatFee("2500000000000000")).toBe("0.0025 ETH");
+    expect(formatFee(0n)).toBe("0 ETH");
+    expect(formatAgo(12)).toBe("12 s ago");
+    expect(formatAgo(-3)).toBe("0 s ago");
   });
 });

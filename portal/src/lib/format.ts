@@ -67,3 +67,19 @@ export const PHASE_TEXT = {
   recording: "Closed to new votes, recording",
   closed: "Closed",
 } as const;
+
+/**
+ * A fee as people can read it: ether down to a millionth, gwei below that (a batch's share of a
+ * fee is often a few dozen gwei, which ether with six decimals would show as "0 ETH").
+ */
+export function formatFee(wei: string | bigint): string {
+  const value = BigInt(wei);
+  if (value === 0n) return "0 ETH";
+  const abs = value < 0n ? -value : value;
+  return abs >= 10n ** 12n ? formatEther(value) : formatGwei(value);
+}
+
+/** "12 s ago", "3 min ago": the age of a figure. */
+export function formatAgo(seconds: number): string {
+  return `${formatAge(Math.max(0, seconds))} ago`;
+}

@@ -20,6 +20,7 @@ export interface PublicVote {
   timestamp: string;
   confirmations?: number;
   final?: boolean;
+  contact?: { text: string; href: string | null } | null;
 }
 
 export type VerifyOutcome =

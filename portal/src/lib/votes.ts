@@ -4,6 +4,7 @@
  */
 import { encodeRef, InvalidInputError, parseRef } from "@veritally/contracts";
 import { neutraliseBidi } from "./display-text.js";
+import { type Contact, extrasOf } from "./election-extras.js";
 import type { IndexerReader } from "./indexer-reader.js";
 import { REF_PREFIX_HEX, REF_PREFIX_LIMIT } from "./ref-prefix.js";
 
@@ -24,6 +25,8 @@ export interface VoteRecord {
   txHash: string;
   logIndex: number;
   inGracePeriod: boolean;
+  /** Whom to report a problem to, from the election's metadata. */
+  contact: Contact | null;
 }
 
 export function labelOf(labels: string[] | null, choice: number): string {
@@ -36,6 +39,7 @@ interface VoteRow {
   title: string | null;
   choice_labels: string[] | null;
   choice_count: number;
+  metadata_raw: string | null;
   seq: string;
   ref: string;
   choice: number;
@@ -48,7 +52,7 @@ interface VoteRow {
   in_grace_period: boolean;
 }
 
-const VOTE_SELECT = `select v.election_id, e.title, e.choice_labels, e.choice_count, v.seq::text, v.ref, v.choice, v.vote_hash,
+const VOTE_SELECT = `select v.election_id, e.title, e.choice_labels, e.choice_count, e.metadata_raw, v.seq::text, v.ref, v.choice, v.vote_hash,
   v.block_number, v.block_hash, v.timestamp, v.tx_hash, v.log_index, v.in_grace_period
   from vote v join election e on e.id = v.election_id`;
 
@@ -69,10 +73,39 @@ function voteOf(r: VoteRow): VoteRecord {
     txHash: r.tx_hash,
     logIndex: r.log_index,
     inGracePeriod: r.in_grace_period,
+    contact: extrasOf(r.metadata_raw).contact,
   };
 }
 
+/** One line of an election's public list of references. */
+export interface RefListEntry {
+  seq: string;
+  ref: string;
+  refText: string;
+  choiceLabel: string;
+  blockNumber: number;
+}
+
+export interface RefListPage {
+  entries: RefListEntry[];
+  /** The seq to continue after (browsing), or null at the end. */
+  nextAfterSeq: string | null;
+  /** A search result is capped at REF_LIST_PAGE entries (a narrower search finds the rest). */
+  capped: boolean;
+}
+
+/** References listed per page of an election's list. */
+export const REF_LIST_PAGE = 100;
+
 export interface VoteReads {
+  /**
+   * An election's references in seq order, REF_LIST_PAGE at a time after `afterSeq`, or those
+   * between two refs (a search, ref-search.ts). The caller checked the election id.
+   */
+  refList(
+    electionId: string,
+    options: { afterSeq?: string; range?: { from: string; to: string } },
+  ): Promise<RefListPage>;
   votesByRef(ref: string): Promise<VoteRecord[]>;
   votesByRefPrefix(prefix: string): Promise<VoteRecord[]>;
   /** The vote at this seq of an election (the caller checked the id). */
@@ -83,6 +116,32 @@ export interface VoteReads {
 
 export function createVoteReads(db: IndexerReader): VoteReads {
   return {
+    async refList(electionId, options) {
+      const rows = options.range
+        ? await db.query<VoteRow>(
+            `${VOTE_SELECT} where v.election_id = $1 and v.ref between $2 and $3 order by v.ref limit $4`,
+            [electionId, options.range.from, options.range.to, REF_LIST_PAGE + 1],
+          )
+        : await db.query<VoteRow>(
+            `${VOTE_SELECT} where v.election_id = $1 and ($2::numeric is null or v.seq > $2::numeric)
+              order by v.seq limit $3`,
+            [electionId, options.afterSeq ?? null, REF_LIST_PAGE + 1],
+          );
+      const more = rows.length > REF_LIST_PAGE;
+      const entries = rows.slice(0, REF_LIST_PAGE).map((r) => ({
+        seq: r.seq,
+        ref: r.ref,
+        refText: encodeRef(r.ref),
+        choiceLabel: labelOf(r.choice_labels, r.choice),
+        blockNumber: r.block_number,
+      }));
+      const last = entries[entries.length - 1];
+      return {
+        entries,
+        nextAfterSeq: !options.range && more && last ? last.seq : null,
+        capped: Boolean(options.range) && more,
+      };
+    },
     async votesByRef(ref) {
       const hex = parseRef(ref);
       const rows = await db.query<VoteRow>(`${VOTE_SELECT} where v.ref = $1 order by v.block_number, v.log_index`, [

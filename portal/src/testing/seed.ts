@@ -33,6 +33,8 @@ export interface ElectionSeed {
   firstBatchAt?: Date;
   secondsPerBatch?: number;
   firstBlock?: number;
+  /** More fields of the metadata JSON (contact, eligibleVoters). */
+  metadataExtra?: Record<string, unknown>;
   /** Seqs left out of the chain side: the indexer records them as a gap. */
   omitFromChain?: number[];
   seed?: number;
@@ -250,6 +252,7 @@ export async function seedIndexerElection(
     title: spec.title ?? `Election ${spec.id}`,
     description: spec.description ?? "",
     choices,
+    ...spec.metadataExtra,
   });
   // Election first (foreign keys), aggregates after the votes are written.
   await insertElection(client, {
