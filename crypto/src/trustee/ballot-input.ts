@@ -2,7 +2,7 @@ import { ballotCiphertexts, createBallotBuilder, createBallotVerifier } from "..
 import type { Ciphertext } from "../elgamal.js";
 import type { Point } from "../group.js";
 import { verifyBatch } from "../verify.js";
-import type { ElectionContext } from "./context.js";
+import type { ElectionContext, ScalarSource } from "./context.js";
 
 /** The one place where the trustee tools meet the ballot library: verifying ballots and reading their ciphertexts. */
 
@@ -35,8 +35,9 @@ export async function encryptVotes(
   jointKey: Point,
   choices: number,
   votes: readonly number[],
+  rng?: ScalarSource,
 ): Promise<Uint8Array[]> {
   const { chainId, registry, electionId } = ctx;
   const builder = await createBallotBuilder({ chainId, registry, electionId, publicKey: jointKey, choices });
-  return votes.map((v) => builder.build(v).encoded);
+  return votes.map((v) => builder.build(v, rng).encoded);
 }
