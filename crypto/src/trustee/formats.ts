@@ -320,12 +320,12 @@ export function decryptionShareToJson(input: TallyInput, s: DecryptionShare): Js
 export function decryptionShareFromJson(
   value: unknown,
   expected?: ElectionContext,
-): { context: ElectionContext; share: DecryptionShare } {
+): { context: ElectionContext; jointKey: Point; share: DecryptionShare } {
   const o = object(value, "$", ["format", "context", "jointKey", "trustee", "choices"]);
   literal(o.format, "$.format", FORMATS.decryptionShare);
   const context = expectContext(o.context, "$.context", expected);
-  point(o.jointKey, "$.jointKey");
-  return { context, share: decryptionShareBodyFromJson(o, "$", context) };
+  const jointKey = point(o.jointKey, "$.jointKey");
+  return { context, jointKey, share: decryptionShareBodyFromJson(o, "$", context) };
 }
 
 // ---- tally ----
