@@ -110,9 +110,11 @@ export function challengeOf(input: Uint8Array): bigint {
 }
 
 function aggregateOf<T>(ops: GroupOps<T>, cts: readonly Ciphertext<T>[]): { A: T; B: T } {
-  let A = ops.mulBase(0n);
-  let B = A;
-  for (const ct of cts) {
+  const [first, ...rest] = cts;
+  if (first === undefined) throw new RangeError("a ballot has at least one choice");
+  let A = first.alpha;
+  let B = first.beta;
+  for (const ct of rest) {
     A = ops.add(A, ct.alpha);
     B = ops.add(B, ct.beta);
   }
