@@ -2,7 +2,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { ballotCiphertexts } from "../ballot.js";
 import type { Ciphertext } from "../elgamal.js";
 import { decodePoint, encodePoint } from "../group.js";
-import { aggregateBallots } from "./tally.js";
+import { aggregateBallots } from "./aggregate.js";
 
 /**
  * One benchmark worker: holds its slice of the ballots' ciphertexts in memory (as a verifier has them after

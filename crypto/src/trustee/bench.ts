@@ -26,6 +26,11 @@ export interface TallyBenchResult {
   readonly decryptSeconds: number;
   /** Checking the three shares, Lagrange combination and baby-step giant-step (table √ballots, shared). */
   readonly solveSeconds: number;
+  /**
+   * The workers' summing time added up, per ballot: what a verifier adds to each ballot it checks when it keeps a
+   * running aggregate (wall time inside the workers: on a loaded machine it includes time waiting for a core).
+   */
+  readonly aggregateWorkerMicrosPerBallot: number;
   /** aggregate + decrypt + solve: the figure for the target. */
   readonly seconds: number;
   /** A verifier's check of the tally (shares, combination, g^count), not part of `seconds`. */
@@ -94,12 +99,16 @@ export async function tallyBenchmark(opts: TallyBenchOptions = {}): Promise<Tall
     const ready_ = await Promise.all(ready);
 
     say("aggregating");
+    let workerSeconds = 0;
     const t0 = performance.now();
     const partials = await Promise.all(
       ready_.map(
         (worker) =>
           new Promise<Uint8Array[][]>((resolve, reject) => {
-            worker.once("message", (m: { sum: Uint8Array[][] }) => resolve(m.sum));
+            worker.once("message", (m: { sum: Uint8Array[][]; seconds: number }) => {
+              workerSeconds += m.seconds;
+              resolve(m.sum);
+            });
             worker.once("error", reject);
             worker.postMessage("go");
           }),
@@ -139,6 +148,7 @@ export async function tallyBenchmark(opts: TallyBenchOptions = {}): Promise<Tall
       choices,
       workers,
       aggregateSeconds: s(t0, t1),
+      aggregateWorkerMicrosPerBallot: (workerSeconds / n) * 1e6,
       decryptSeconds: s(t1, t2),
       solveSeconds: s(t2, t3),
       seconds: s(t0, t3),

@@ -1,13 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { mulBase } from "../group.js";
+import { aggregateBallots, createAggregator, verifyAggregate } from "./aggregate.js";
 import { encryptVotes, verifiedCiphertexts } from "./ballot-input.js";
 import { verifyTrusteePublic } from "./ceremony.js";
 import { csprng, seededScalars } from "./context.js";
 import { partialDecrypt, verifyDecryptionShare } from "./decryption.js";
 import { verifyElectionKey } from "./election-key.js";
 import { judgeComplaint, makeComplaint, receiveShares } from "./shares.js";
-import { aggregateBallots, computeTally, verifyAggregate, verifyTally } from "./tally.js";
+import { computeTally, verifyTally } from "./tally.js";
 import { runHonestCeremony, testContext } from "./testing.js";
 
 const ctx = testContext(5, 3);
@@ -77,6 +78,17 @@ describe("decryption and tally", () => {
   it("the aggregate is the product of the ballots and verifies; a changed list does not", () => {
     expect(verifyAggregate(ballots, aggregate)).toEqual({ ok: true });
     expect(verifyAggregate(ballots.slice(1), aggregate).ok).toBe(false);
+  });
+
+  it("running aggregates kept by two workers and merged equal the aggregate of all ballots", () => {
+    const [a, b] = [createAggregator(4), createAggregator(4)];
+    ballots.forEach((ct, i) => {
+      (i % 2 === 0 ? a : b).add(ct);
+    });
+    a.merge(b.result(), b.ballots);
+    expect(a.ballots).toBe(votes.length);
+    expect(verifyAggregate(ballots, a.result())).toEqual({ ok: true });
+    expect(() => a.add(ballots[0]?.slice(1) ?? [])).toThrow(/ballots\[7\]: 3 choices, expected 4/);
   });
 
   it("any 3 of 5 trustees give the tally and it verifies; 2 do not", () => {

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Ciphertext } from "../elgamal.js";
+import { aggregateBallots, verifyAggregate } from "./aggregate.js";
 import { declaredChoices, verifiedCiphertexts } from "./ballot-input.js";
 import { generateTrustee, type TrusteePublic, verifyTrusteePublic } from "./ceremony.js";
 import { getPassphrase, readJson, readWith, writeJson, writeSecretFile } from "./cli-io.js";
@@ -29,7 +30,7 @@ import {
 } from "./formats.js";
 import { newKey, openSecret, sealSecret } from "./keystore.js";
 import { type EncryptedShare, judgeComplaint, makeShares, receiveShares } from "./shares.js";
-import { aggregateBallots, computeTally, verifyAggregate, verifyTally } from "./tally.js";
+import { computeTally, verifyTally } from "./tally.js";
 import { verifyDecryptionShareFile, verifyTallyFile } from "./verify-files.js";
 
 const USAGE = `usage: veritally trustee <command> [options]

@@ -1,3 +1,4 @@
+export * from "./aggregate.js";
 export * from "./ceremony.js";
 export * from "./context.js";
 export * from "./decryption.js";

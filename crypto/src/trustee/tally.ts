@@ -30,33 +30,6 @@ export function lagrangeCoefficient(index: number, indices: readonly number[]): 
   return mod(num * invert(den));
 }
 
-/** The aggregate of a list of ballots' ciphertexts: per choice, the product of the α and of the β. */
-export function aggregateBallots(ballots: readonly (readonly Ciphertext[])[], choices: number): Ciphertext[] {
-  const alphas: Point[] = Array.from({ length: choices }, () => IDENTITY);
-  const betas: Point[] = Array.from({ length: choices }, () => IDENTITY);
-  ballots.forEach((b, i) => {
-    if (b.length !== choices) throw new RangeError(`ballots[${i}]: ${b.length} choices, expected ${choices}`);
-    for (let j = 0; j < choices; j++) {
-      const ct = b[j];
-      if (ct === undefined) continue;
-      alphas[j] = (alphas[j] ?? IDENTITY).add(ct.alpha);
-      betas[j] = (betas[j] ?? IDENTITY).add(ct.beta);
-    }
-  });
-  return alphas.map((alpha, j) => ({ alpha, beta: betas[j] ?? IDENTITY }));
-}
-
-export function verifyAggregate(ballots: readonly (readonly Ciphertext[])[], aggregate: readonly Ciphertext[]): Check {
-  const expected = aggregateBallots(ballots, aggregate.length);
-  for (let j = 0; j < aggregate.length; j++) {
-    const a = aggregate[j];
-    const e = expected[j];
-    if (a === undefined || e === undefined || !a.alpha.equals(e.alpha) || !a.beta.equals(e.beta))
-      return { ok: false, reason: `aggregate, choice ${j}: not the product of the ballots' ciphertexts` };
-  }
-  return { ok: true };
-}
-
 export interface TallyResult {
   /** The trustees whose shares were combined, ascending. */
   readonly trustees: readonly number[];

@@ -1,5 +1,6 @@
 import { encrypt } from "../elgamal.js";
 import { mod, mul, mulBase, type Point } from "../group.js";
+import { aggregateBallots } from "./aggregate.js";
 import { commitmentAt, evaluatePolynomial, generateTrustee, type TrusteePublic } from "./ceremony.js";
 import { type ElectionContext, seededScalars } from "./context.js";
 import { partialDecrypt } from "./decryption.js";
@@ -18,7 +19,7 @@ import {
 import { bytesToHex, type JsonObject, pointHex, scalarHex } from "./json.js";
 import { encryptShare, makeComplaint, makeShares, receiveShares, shareKey } from "./shares.js";
 import type { SigmaProof } from "./sigma.js";
-import { aggregateBallots, computeTally, lagrangeCoefficient } from "./tally.js";
+import { computeTally, lagrangeCoefficient } from "./tally.js";
 
 export const VECTOR_SEED = "veritally trustee vectors v1";
 
