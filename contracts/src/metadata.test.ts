@@ -29,4 +29,20 @@ describe("election metadata", () => {
     const r = parseElectionMetadata('{"title":1}');
     expect(r.ok).toBe(false);
   });
+
+  it("carries an optional contact and roll size, last and only when given, so older metadata hashes the same", () => {
+    expect(encodeElectionMetadata(good)).toBe('{"title":"Budget","description":"Pick one","choices":["A","B","C"]}');
+    const withExtras = encodeElectionMetadata({ ...good, eligibleVoters: 1200, contact: "observers@example.org" });
+    expect(withExtras).toBe(
+      '{"title":"Budget","description":"Pick one","choices":["A","B","C"],"contact":"observers@example.org","eligibleVoters":1200}',
+    );
+    expect(parseElectionMetadata(withExtras, 3)).toEqual({
+      ok: true,
+      metadata: { ...good, contact: "observers@example.org", eligibleVoters: 1200 },
+    });
+    expect(() => validateElectionMetadata({ ...good, contact: " " })).toThrow(/metadata.contact/);
+    expect(() => validateElectionMetadata({ ...good, contact: "x".repeat(201) })).toThrow(/metadata.contact/);
+    expect(() => validateElectionMetadata({ ...good, eligibleVoters: 0 })).toThrow(/metadata.eligibleVoters/);
+    expect(() => validateElectionMetadata({ ...good, eligibleVoters: 2.5 })).toThrow(/metadata.eligibleVoters/);
+  });
 });

@@ -10,9 +10,13 @@ export interface ElectionMetadata {
   description: string;
   /** One label per choice, in choice order (choice 0 first). */
   choices: string[];
+  /** Whom voters and observers report a problem to: a name, an e-mail address or an https: site. */
+  contact?: string;
+  /** People on the electoral roll, so that readers can give turnout. */
+  eligibleVoters?: number;
 }
 
-export const METADATA_LIMITS = { title: 200, description: 5000, choice: 200, choices: 1000 } as const;
+export const METADATA_LIMITS = { title: 200, description: 5000, choice: 200, choices: 1000, contact: 200 } as const;
 
 /** Validates metadata given by an operator; throws InvalidInputError naming the field. */
 export function validateElectionMetadata(value: unknown): ElectionMetadata {
@@ -44,13 +48,36 @@ export function validateElectionMetadata(value: unknown): ElectionMetadata {
       );
     }
   });
-  return { title, description, choices: choices as string[] };
+  const result: ElectionMetadata = { title, description, choices: choices as string[] };
+  if (m.contact !== undefined) {
+    if (typeof m.contact !== "string" || m.contact.trim() === "" || m.contact.length > METADATA_LIMITS.contact) {
+      throw new InvalidInputError("metadata.contact", `expected 1 to ${METADATA_LIMITS.contact} characters`);
+    }
+    result.contact = m.contact;
+  }
+  if (m.eligibleVoters !== undefined) {
+    const roll = m.eligibleVoters;
+    if (typeof roll !== "number" || !Number.isSafeInteger(roll) || roll < 1) {
+      throw new InvalidInputError("metadata.eligibleVoters", "expected a whole number of voters, at least 1");
+    }
+    result.eligibleVoters = roll;
+  }
+  return result;
 }
 
-/** The exact string sent on chain: keys in a fixed order, so the hash is reproducible. */
+/**
+ * The exact string sent on chain: keys in a fixed order, so the hash is reproducible. The optional
+ * keys come last and only when given, so metadata without them encodes as it always did.
+ */
 export function encodeElectionMetadata(metadata: ElectionMetadata): string {
   const m = validateElectionMetadata(metadata);
-  return JSON.stringify({ title: m.title, description: m.description, choices: m.choices });
+  return JSON.stringify({
+    title: m.title,
+    description: m.description,
+    choices: m.choices,
+    ...(m.contact !== undefined ? { contact: m.contact } : {}),
+    ...(m.eligibleVoters !== undefined ? { eligibleVoters: m.eligibleVoters } : {}),
+  });
 }
 
 export function metadataHashOf(metadataJson: string): string {

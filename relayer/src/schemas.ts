@@ -98,6 +98,15 @@ export const CreateElectionBody = Type.Object(
         title: Type.String(),
         description: Type.Optional(Type.String()),
         choices: Type.Array(Type.String()),
+        contact: Type.Optional(
+          Type.String({
+            maxLength: 200,
+            description: "Whom voters and observers report a problem to: a name, an e-mail address or an https: site.",
+          }),
+        ),
+        eligibleVoters: Type.Optional(
+          Type.Integer({ minimum: 1, description: "People on the electoral roll; the portal gives turnout with it." }),
+        ),
       },
       { additionalProperties: false, description: "Emitted on chain in ElectionCreated; the portal labels with it." },
     ),
@@ -134,6 +143,8 @@ export const ElectionBody = Type.Object({
         title: Type.String(),
         description: Type.Optional(Type.String()),
         choices: Type.Array(Type.String()),
+        contact: Type.Optional(Type.String()),
+        eligibleVoters: Type.Optional(Type.Integer()),
       }),
       Type.Null(),
     ],

@@ -31,9 +31,17 @@ import { ElectionState } from "../states.js";
 import { setWebhook } from "./client.js";
 
 /** The stored metadata as the document types it; anything else (none read from chain) is null. */
-function metadataView(raw: unknown): { title: string; description?: string; choices: string[] } | null {
+function metadataView(
+  raw: unknown,
+): { title: string; description?: string; choices: string[]; contact?: string; eligibleVoters?: number } | null {
   if (typeof raw !== "object" || raw === null) return null;
-  const m = raw as { title?: unknown; description?: unknown; choices?: unknown };
+  const m = raw as {
+    title?: unknown;
+    description?: unknown;
+    choices?: unknown;
+    contact?: unknown;
+    eligibleVoters?: unknown;
+  };
   if (typeof m.title !== "string" || !Array.isArray(m.choices) || !m.choices.every((c) => typeof c === "string")) {
     return null;
   }
@@ -41,6 +49,10 @@ function metadataView(raw: unknown): { title: string; description?: string; choi
     title: m.title,
     ...(typeof m.description === "string" ? { description: m.description } : {}),
     choices: m.choices as string[],
+    ...(typeof m.contact === "string" ? { contact: m.contact } : {}),
+    ...(typeof m.eligibleVoters === "number" && Number.isSafeInteger(m.eligibleVoters)
+      ? { eligibleVoters: m.eligibleVoters }
+      : {}),
   };
 }
 

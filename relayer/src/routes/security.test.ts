@@ -337,6 +337,16 @@ describe("bad election input is a 400 naming the field", () => {
       `{"metadata":{"title":"T","choices":["A","B"]},"opensAt":"${good.opensAt}","opensAt":"${good.opensAt}","closesAt":"${good.closesAt}","recordUntil":"${good.recordUntil}"}`,
       /^body\.opensAt: duplicate key/,
     ],
+    [
+      "control character in the contact",
+      JSON.stringify({ ...good, metadata: { ...good.metadata, contact: "desk\u0007" } }),
+      /^metadata\.contact: .*control character/,
+    ],
+    [
+      "a roll of zero voters",
+      JSON.stringify({ ...good, metadata: { ...good.metadata, eligibleVoters: 0 } }),
+      /eligibleVoters/,
+    ],
     ["__proto__ key", `{"__proto__":{"x":1},${JSON.stringify(good).slice(1)}`, /^body\.__proto__: .*not allowed/],
     [
       "nested constructor key",
@@ -349,6 +359,32 @@ describe("bad election input is a 400 naming the field", () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().error.message).toMatch(message);
     expect(await count("elections")).toBe(before);
+  });
+});
+
+describe("an election's contact and roll", () => {
+  it("are kept in the metadata sent on chain and returned by the API", async () => {
+    const now = Date.now();
+    const res = await app.inject({
+      method: "POST",
+      url: "/v1/admin/elections",
+      headers: adminHeaders,
+      payload: {
+        metadata: { title: "Roll", choices: ["A", "B"], contact: "observers@example.org", eligibleVoters: 1200 },
+        opensAt: new Date(now).toISOString(),
+        closesAt: new Date(now + 3_600_000).toISOString(),
+        recordUntil: new Date(now + 7_200_000).toISOString(),
+      },
+    });
+    // 202: accepted, its creation transaction on its way.
+    expect(res.statusCode).toBe(202);
+    expect(res.json().metadata).toEqual({
+      title: "Roll",
+      description: "",
+      choices: ["A", "B"],
+      contact: "observers@example.org",
+      eligibleVoters: 1200,
+    });
   });
 });
 

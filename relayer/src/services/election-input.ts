@@ -27,8 +27,14 @@ function checkText(field: string, value: unknown, options: { multiline?: boolean
 
 export const labelKey = (label: string) => label.normalize("NFKC").replace(INVISIBLE, "").toLowerCase();
 
-export function checkElectionText(metadata: { title?: unknown; description?: unknown; choices?: unknown }): void {
+export function checkElectionText(metadata: {
+  title?: unknown;
+  description?: unknown;
+  choices?: unknown;
+  contact?: unknown;
+}): void {
   checkText("metadata.title", metadata.title, { visible: true });
+  checkText("metadata.contact", metadata.contact, { visible: true });
   checkText("metadata.description", metadata.description, { multiline: true });
   if (!Array.isArray(metadata.choices)) return;
   const seen = new Map<string, number>();
