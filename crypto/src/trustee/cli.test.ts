@@ -159,10 +159,45 @@ describe("trustee CLI", () => {
     const input = join(pub, "tally-input.json");
     await ok(["aggregate", "--key", keyFile, "--ballots", ballotsFile, "--out", input]);
 
+    // A trustee refuses to decrypt an input that is not the aggregate of the published ballots.
+    const forged = JSON.parse(readFileSync(input, "utf8"));
+    forged.aggregate = [forged.aggregate[1], forged.aggregate[0], ...forged.aggregate.slice(2)];
+    const forgedInput = join(pub, "tally-input-forged.json");
+    writeFileSync(forgedInput, JSON.stringify(forged));
+    const oracle = await cli([
+      "decrypt",
+      "--secret",
+      secret(1),
+      "--key",
+      keyFile,
+      "--input",
+      forgedInput,
+      "--ballots",
+      ballotsFile,
+      "--out",
+      join(pub, "x.json"),
+    ]);
+    expect(oracle.code).toBe(3);
+    expect(oracle.stderr).toMatch(/aggregate, choice 0: not the product of the ballots' ciphertexts/);
+
+    // Trustees 1-3 check the aggregate against the ballots before decrypting; 4 and 5 rely on the input.
+    const checkBallots = (i: number) => (i <= 3 ? ["--ballots", ballotsFile] : []);
     await Promise.all(
       TRUSTEES.map((i) =>
         ok(
-          ["decrypt", "--secret", secret(i), "--key", keyFile, "--input", input, "--out", partialFile(i), ...auth(i)],
+          [
+            "decrypt",
+            "--secret",
+            secret(i),
+            "--key",
+            keyFile,
+            "--input",
+            input,
+            ...checkBallots(i),
+            "--out",
+            partialFile(i),
+            ...auth(i),
+          ],
           env(i),
         ),
       ),

@@ -43,8 +43,9 @@ Each trustee, on its own machine (the secret file never leaves it):
   receive  --secret FILE --public P.json... --shares S.json... [--complaints DIR]
                                                      check and store the shares sent to this trustee;
                                                      a bad share gives a complaint file (exit 3)
-  decrypt  --secret FILE --key KEY.json --input TALLY-INPUT.json --out PARTIAL.json
-                                                     partial decryption with proofs
+  decrypt  --secret FILE --key KEY.json --input TALLY-INPUT.json [--ballots BALLOTS.json] --out PARTIAL.json
+                                                     partial decryption with proofs; with --ballots,
+                                                     only after checking the input aggregates them
 
 Anyone (public files only):
   key       --public P.json... [--complaint C.json... --shares S.json...] --out KEY.json
@@ -284,10 +285,30 @@ async function aggregate(values: Values): Promise<void> {
   progress(`wrote ${out}`);
 }
 
+/** The tally input must be the aggregate of exactly these (verified) ballots. */
+async function checkAggregateOfBallots(
+  ballotsPath: string,
+  inputPath: string,
+  record: ElectionKeyRecord,
+  input: TallyInput,
+): Promise<void> {
+  const decoded = await readBallots(ballotsPath, record);
+  const check = verifyAggregate(decoded, input.aggregate);
+  if (!check.ok) throw new VerificationError(`${inputPath}: ${check.reason}`);
+  if (decoded.length !== input.ballotCount)
+    throw new VerificationError(`${inputPath}: ballotCount is ${input.ballotCount}, the ballots are ${decoded.length}`);
+  progress(`${inputPath}: the aggregate of the ${decoded.length} ballots`);
+}
+
 async function decrypt(values: Values): Promise<void> {
   const out = need(values, "out");
   const record = readKey(need(values, "key"));
-  const input = readInput(need(values, "input"), record);
+  const inputPath = need(values, "input");
+  const input = readInput(inputPath, record);
+  // A trustee that decrypts whatever it is handed is a decryption oracle (one ballot's ciphertext would reveal
+  // that vote): with --ballots it first checks that the input is the aggregate of the published ballots.
+  if (values.ballots) await checkAggregateOfBallots(values.ballots, inputPath, record, input);
+  else progress("warning: decrypting without --ballots: make sure the input is the aggregate of the published ballots");
   const { opened } = await unlock(values);
   const { stored } = opened;
   if (stored.share === undefined)
@@ -327,15 +348,8 @@ async function verify(values: Values): Promise<void> {
     progress(`${values.input}: tally input is well formed`);
   }
   if (values.ballots) {
-    if (!input) throw new UsageError("--ballots needs --input (the aggregate to check)");
-    const decoded = await readBallots(values.ballots, record);
-    const check = verifyAggregate(decoded, input.aggregate);
-    if (!check.ok) throw new VerificationError(`${values.input}: ${check.reason}`);
-    if (decoded.length !== input.ballotCount)
-      throw new VerificationError(
-        `${values.input}: ballotCount is ${input.ballotCount}, the ballots are ${decoded.length}`,
-      );
-    progress(`${values.input}: the aggregate of the ${decoded.length} ballots`);
+    if (!input || !values.input) throw new UsageError("--ballots needs --input (the aggregate to check)");
+    await checkAggregateOfBallots(values.ballots, values.input, record, input);
   }
   for (const f of values.partial ?? []) {
     if (!input) throw new UsageError("--partial needs --input");
