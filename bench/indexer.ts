@@ -15,15 +15,21 @@
  * ratio, liveLag: {p50Ms, p95Ms}, rounds} for the default configuration, and prints both variants.
  *
  *   npm run bench:indexer        (VOTES=20000 ROUNDS=1 for a quicker run)
+ *
+ * MODE=patches prices the patches of Subsquid that buy only speed (indexer/src/subsquid/index.ts)
+ * instead: in each round the baseline, then full syncs of bundles with all of them, with each one
+ * off, and with none, in an order that rotates from round to round. Writes
+ * bench/results/subsquid-patches.json: per variant the median sync, the processor's CPU time, and
+ * the median of each round's ratio of each to the one with all patches.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { events as registryEvents } from "@veritally/indexer/abi";
 import { DEFERRED_INDEXES } from "@veritally/indexer/deferred-indexes";
-import { indexerProcesses, type ProcessSpec, prepareIndexer } from "@veritally/indexer/launch";
+import { indexerProcesses, indexerRoot, type ProcessSpec, prepareIndexer } from "@veritally/indexer/launch";
 import {
   type ChildHandle,
   headHeight,
@@ -178,12 +184,17 @@ interface SyncResult {
   client: pg.Client;
 }
 
-async function fullSync(chain: TestChain, db: TestDatabase, env: Record<string, string>): Promise<SyncResult> {
+async function fullSync(
+  chain: TestChain,
+  db: TestDatabase,
+  env: Record<string, string>,
+  entry: string = processor.args.at(-1) as string,
+): Promise<SyncResult> {
   const started = performance.now();
   const startedAt = Date.now();
   // As an operator runs it (npm run process): the bundle, with the processor's Node flags.
   const indexer = spawnIndexerProcess(
-    processor.args.at(-1) as string,
+    entry,
     indexerEnv(chain, db.url, { FINALITY_CONFIRMATION: "10", ...env }),
     [],
     processor.args.slice(0, -1),
@@ -251,6 +262,115 @@ async function liveLag(chain: TestChain, client: pg.Client, firstSeq: number): P
   return lags;
 }
 
+interface Variant {
+  name: string;
+  evmEntities: boolean;
+  speedPatches: { mergeReadyBatches?: boolean };
+}
+
+const VARIANTS: Variant[] = [
+  { name: "all patches", evmEntities: true, speedPatches: {} },
+  { name: "without evm-entities", evmEntities: false, speedPatches: {} },
+  { name: "without merged batches", evmEntities: true, speedPatches: { mergeReadyBatches: false } },
+  { name: "no speed patch", evmEntities: false, speedPatches: { mergeReadyBatches: false } },
+];
+
+/**
+ * CPU seconds (user and system) a process has used so far, from /proc: less disturbed than wall
+ * time by other work on a shared machine. Linux's clock tick is 100 Hz.
+ */
+async function cpuSeconds(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return Number.NaN;
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  // Fields after the command name (which may hold spaces), from the third: utime and stime are the 14th and 15th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** MODE=patches: each variant's bundle, built before the clock starts. */
+async function buildVariants(): Promise<{ variant: Variant; entry: string }[]> {
+  const { buildProcessor } = await import("@veritally/indexer/build");
+  const built: { variant: Variant; entry: string }[] = [];
+  for (const [index, variant] of VARIANTS.entries()) {
+    const outDir = path.join(indexerRoot, "lib", "bench-variants", String(index));
+    await buildProcessor({ variant: { outDir, evmEntities: variant.evmEntities, speedPatches: variant.speedPatches } });
+    built.push({ variant, entry: path.relative(indexerRoot, path.join(outDir, "start.js")) });
+  }
+  return built;
+}
+
+async function pricePatches(chain: TestChain, head: number): Promise<void> {
+  const variants = await buildVariants();
+  const seconds: number[][] = variants.map(() => []);
+  const cpu: number[][] = variants.map(() => []);
+  const relative: number[][] = variants.map(() => []);
+  const cpuRelative: number[][] = variants.map(() => []);
+  const ratios: number[][] = variants.map(() => []);
+  for (let round = 1; round <= ROUNDS; round++) {
+    const baseDb = await createTestDatabase("bench_baseline");
+    databases.push(baseDb);
+    await checkpoint(baseDb.url);
+    const baseStart = performance.now();
+    const baseEvents = await baseline(chain, baseDb, chain.deployment.deploymentBlock, head);
+    const baselineRate = baseEvents / ((performance.now() - baseStart) / 1000);
+    await baseDb.drop();
+    const times: number[] = new Array(variants.length).fill(Number.NaN);
+    const cpuTimes: number[] = new Array(variants.length).fill(Number.NaN);
+    for (let step = 0; step < variants.length; step++) {
+      const index = (step + round - 1) % variants.length;
+      const { entry } = variants[index] as (typeof variants)[number];
+      const db = await createTestDatabase(`bench_variant_${index}`);
+      databases.push(db);
+      await checkpoint(db.url);
+      const result = await fullSync(chain, db, {}, entry);
+      cpuTimes[index] = await cpuSeconds(result.indexer.process.pid);
+      cpu[index]?.push(cpuTimes[index] as number);
+      await result.indexer.stop();
+      await result.client.end();
+      await db.drop();
+      if (result.events !== EXPECTED_EVENTS)
+        throw new Error(`${variants[index]?.variant.name}: ${result.events} events`);
+      times[index] = result.seconds;
+      seconds[index]?.push(result.seconds);
+      ratios[index]?.push(result.events / result.seconds / baselineRate);
+    }
+    const all = times[0] as number;
+    for (const [index, time] of times.entries()) relative[index]?.push(time / all);
+    for (const [index, time] of cpuTimes.entries()) cpuRelative[index]?.push(time / (cpuTimes[0] as number));
+    console.log(
+      `round ${round}: baseline ${Math.round(baselineRate)}/s; ` +
+        variants
+          .map((v, index) => `${v.variant.name} ${times[index]?.toFixed(2)} s (CPU ${cpuTimes[index]?.toFixed(2)} s)`)
+          .join(", "),
+    );
+  }
+  const result = {
+    events: EXPECTED_EVENTS,
+    rounds: ROUNDS,
+    variants: variants.map(({ variant }, index) => ({
+      name: variant.name,
+      syncSeconds: Number(median(seconds[index] ?? []).toFixed(3)),
+      ratioToBaseline: Number(median(ratios[index] ?? []).toFixed(3)),
+      timeRelativeToAllPatches: Number(median(relative[index] ?? []).toFixed(3)),
+      cpuSeconds: Number(median(cpu[index] ?? []).toFixed(3)),
+      cpuRelativeToAllPatches: Number(median(cpuRelative[index] ?? []).toFixed(3)),
+      roundsSeconds: (seconds[index] ?? []).map((value) => Number(value.toFixed(3))),
+    })),
+  };
+  for (const variant of result.variants) {
+    console.log(
+      `${variant.name}: median ${variant.syncSeconds} s, ratio to baseline ${variant.ratioToBaseline}, ` +
+        `time relative to all patches ${variant.timeRelativeToAllPatches}; ` +
+        `processor CPU ${variant.cpuSeconds} s, relative ${variant.cpuRelativeToAllPatches}`,
+    );
+  }
+  await mkdir(resultsDir, { recursive: true });
+  await writeFile(path.join(resultsDir, "subsquid-patches.json"), `${JSON.stringify(result, null, 2)}\n`);
+}
+
+/** Events a full sync indexes: the votes, one BatchRecorded per batch, one ElectionCreated. */
+const EXPECTED_EVENTS = VOTES + Math.ceil(VOTES / BATCH) + 1;
+
 await prepareIndexer();
 const processor = indexerProcesses().find((p) => p.name === "indexer-processor") as ProcessSpec;
 const chain = await startTestChain();
@@ -263,7 +383,16 @@ try {
   const seedStart = performance.now();
   const head = await seed(chain);
   console.log(`  seeded in ${((performance.now() - seedStart) / 1000).toFixed(1)} s; chain height ${head}`);
+  if (process.env.MODE === "patches") await pricePatches(chain, head);
+  else await measureIndexer(head);
+} finally {
+  await Promise.all(children.map((c) => c.stop()));
+  await Promise.all(clients.map((c) => c.end().catch(() => {})));
+  await Promise.all(databases.map((d) => d.drop().catch(() => {})));
+  await chain.stop();
+}
 
+async function measureIndexer(head: number): Promise<void> {
   // Each round: the baseline, then the sync without and with receipt fields, back to back, so that
   // each ratio compares runs made under the same conditions. The two syncs swap places from one
   // round to the next (the last round ends with the default one, whose indexer stays for the live
@@ -340,9 +469,4 @@ try {
   await mkdir(resultsDir, { recursive: true });
   await writeFile(path.join(resultsDir, "indexer.json"), `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(result));
-} finally {
-  await Promise.all(children.map((c) => c.stop()));
-  await Promise.all(clients.map((c) => c.end().catch(() => {})));
-  await Promise.all(databases.map((d) => d.drop().catch(() => {})));
-  await chain.stop();
 }

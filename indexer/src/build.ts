@@ -2,19 +2,21 @@
  * The processor as it runs in production: src/main.ts bundled by esbuild into lib/main.js, with
  * everything it loads but pg (the shared contracts module, ethers, Subsquid, TypeORM), so that a
  * start reads one file instead of compiling TypeScript and resolving several hundred modules
- * (about 0.5 s of CPU less per start; BENCHMARKS.md). lib/start.js turns on Node's compile cache
- * and loads it.
+ * (about 0.5 s of CPU less per start; BENCHMARKS.md), and with evm-processor's data classes
+ * taken from src/subsquid/evm-entities.ts (fasterEvmEntities). lib/start.js turns on Node's
+ * compile cache and loads it.
  *
  *   npm run build -w indexer            (npm run process builds first, when something changed)
  *
  * The bundle is rebuilt when any source it comes from is newer than it; it is written beside and
  * renamed into place, so concurrent starts never run a half-written file.
  */
-import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Plugin } from "esbuild";
+import type { SpeedPatches } from "./runner.js";
+import { fasterEvmEntities } from "./subsquid/index.js";
 
 const indexerRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const processorBundle = path.join(indexerRoot, "lib", "main.js");
@@ -109,46 +111,23 @@ const keepModuleLocations: Plugin = {
   },
 };
 
-/** The SHA-256 of @subsquid/evm-processor 1.27.3's lib/mapping/entities.js, which src/evm-entities.ts replaces. */
-export const REPLACED_ENTITIES_SHA256 = "a2be7fbdee09cb420772142b896502bd727d50efdda93ca4bdc69f590a4053c4";
-
-/**
- * The processor's data classes from src/evm-entities.ts instead of the package's (which keep each
- * log's links in WeakMaps the garbage collector must trace), when the package's file is the one
- * that module was written from. Otherwise the package's, and a warning: a newer package may have
- * changed the classes.
- */
-export function fasterEvmEntities(expectedSha256: string = REPLACED_ENTITIES_SHA256): Plugin {
-  return {
-    name: "faster-evm-entities",
-    setup(build) {
-      build.onResolve({ filter: /^\.\.\/mapping\/entities$/ }, async (args) => {
-        if (!args.importer.includes(`${path.sep}@subsquid${path.sep}evm-processor${path.sep}`)) return undefined;
-        const original = path.resolve(args.resolveDir, "../mapping/entities.js");
-        const digest = createHash("sha256")
-          .update(await readFile(original))
-          .digest("hex");
-        if (digest !== expectedSha256) {
-          return {
-            path: original,
-            warnings: [
-              {
-                text: `${original} is not the file src/evm-entities.ts replaces (another @subsquid/evm-processor version?): the package's is bundled, and the processor is slower; see src/evm-entities.ts`,
-              },
-            ],
-          };
-        }
-        return { path: path.join(indexerRoot, "src", "evm-entities.ts") };
-      });
-    },
-  };
+export interface BuildOptions {
+  force?: boolean;
+  /**
+   * For the benchmark that prices the speed-only patches (`MODE=patches npm run bench:indexer`): a bundle
+   * with some of them off, written to `outDir` (lib/ by default) and always rebuilt.
+   */
+  variant?: { outDir: string; evmEntities: boolean; speedPatches: SpeedPatches };
 }
 
-/** Builds lib/main.js; returns whether it was (re)built. */
-export async function buildProcessor(options: { force?: boolean } = {}): Promise<boolean> {
-  if (!options.force && !(await processorBundleStale())) return false;
+/** Builds lib/main.js (or a variant's); returns whether it was (re)built. */
+export async function buildProcessor(options: BuildOptions = {}): Promise<boolean> {
+  const variant = options.variant;
+  if (!variant && !options.force && !(await processorBundleStale())) return false;
+  const outDir = variant?.outDir ?? path.dirname(processorBundle);
+  const bundle = path.join(outDir, "main.js");
+  const staging = path.join(outDir, `.build-${process.pid}`);
   const esbuild = await import("esbuild");
-  const staging = path.join(path.dirname(processorBundle), `.build-${process.pid}`);
   await mkdir(staging, { recursive: true });
   try {
     await esbuild.build({
@@ -157,7 +136,7 @@ export async function buildProcessor(options: { force?: boolean } = {}): Promise
         contents: [
           'import { createBatchHandler } from "./src/main.ts";',
           'import { runIndexerCli } from "./src/runner.ts";',
-          "process.exit(await runIndexerCli(createBatchHandler));",
+          `process.exit(await runIndexerCli(createBatchHandler, process.env, undefined, ${JSON.stringify(variant?.speedPatches ?? {})}));`,
         ].join("\n"),
         resolveDir: indexerRoot,
         sourcefile: "lib-main.ts",
@@ -175,14 +154,14 @@ export async function buildProcessor(options: { force?: boolean } = {}): Promise
       banner: {
         js: "import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __filename = __fileURLToPath(import.meta.url); const __dirname = __fileURLToPath(new URL('.', import.meta.url));",
       },
-      plugins: [keepModuleLocations, fasterEvmEntities()],
+      plugins: variant?.evmEntities === false ? [keepModuleLocations] : [keepModuleLocations, fasterEvmEntities()],
       sourcemap: "linked",
       logLevel: "warning",
     });
     await writeFile(path.join(staging, "start.js"), START_JS);
-    await rename(path.join(staging, "main.js.map"), `${processorBundle}.map`);
-    await rename(path.join(staging, "main.js"), processorBundle);
-    await rename(path.join(staging, "start.js"), processorEntry);
+    await rename(path.join(staging, "main.js.map"), `${bundle}.map`);
+    await rename(path.join(staging, "main.js"), bundle);
+    await rename(path.join(staging, "start.js"), path.join(outDir, "start.js"));
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

@@ -16,6 +16,7 @@ import { redactUrl } from "./database-url.js";
 import { applyMigrations, repoRoot } from "./db.js";
 import { startGraphqlGuard } from "./graphql-guard.js";
 import type { QueryLimits } from "./graphql-limits.js";
+import { listenOnLoopback } from "./subsquid/index.js";
 
 export interface RunningGraphql {
   port: number;
@@ -39,7 +40,7 @@ export async function startGraphqlServer(
     maxResponseNodes: config.maxResponseNodes || undefined,
     sqlStatementTimeout: 10_000,
   });
-  (server as unknown as { port(): unknown }).port = () => ({ port: 0, host: "127.0.0.1" });
+  listenOnLoopback(server);
   const listening = await server.start();
   try {
     const guard = await startGraphqlGuard({

@@ -12,6 +12,7 @@ import {
 import type { Store } from "@subsquid/typeorm-store";
 import { events } from "./abi/VoteRegistry.js";
 import type { IndexerConfig } from "./config.js";
+import { prometheusPortWithHost } from "./subsquid/index.js";
 
 export const REGISTRY_TOPICS = [
   events.ElectionCreated.topic,
@@ -57,7 +58,7 @@ export function createProcessor(config: IndexerConfig) {
     });
   // The metrics server binds to one interface, 127.0.0.1 unless configured: Node's listen() takes
   // {port, host}, and the processor passes its "port" setting through to listen() as it is.
-  processor.setPrometheusPort({ port: config.prometheusPort, host: config.prometheusHost } as unknown as number);
+  processor.setPrometheusPort(prometheusPortWithHost(config.prometheusPort, config.prometheusHost));
   return processor;
 }
 

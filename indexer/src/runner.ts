@@ -1,31 +1,29 @@
 /**
  * Runs the processor with the batch handler, and keeps the database honest about the chain.
  *
- * This is EvmBatchProcessor.run() (evm-processor 1.27.3) taken apart, for five reasons:
+ * This is EvmBatchProcessor.run() (evm-processor 1.27.3) taken apart, for four reasons:
  * - run() ends the process on any error (process.exit), so nothing could check, after a crash,
  *   whether the chain was reorganised below the finality depth (reorg.ts); here the Runner's
  *   error comes back, the stored chain is checked, and the processor starts again or stops with
  *   an error that names the block and the recovery command;
  * - over HTTP the processor polls only the head's height, so a replacement chain of equal height
  *   is not noticed until the chain grows; here the head's hash is polled too (pollHeads);
- * - its metrics server should bind one interface and be started once across restarts;
- * - final blocks that have already arrived are handed to the handler together (mergeReadyBatches);
- * - receipts and logs are validated once, by the mapping, not also on arrival (validate-once.ts).
- * The internals used (getBatchRequests, getHotDataSource, getChain, getChainRpcClient,
- * getPrometheusServer, getLogger; the data source's `rpc`, `polling` and `getFinalizedBlocks`)
- * exist in 1.27.3, which package.json pins; processorInternals() refuses to start, naming the
- * method, if the first ones change, and the indexer's tests run through all of them.
+ * - its metrics server should be started once across those restarts (and bind one interface:
+ *   processor.ts);
+ * - final blocks that have already arrived are handed to the handler together (mergeReadyBatches).
+ * The Subsquid internals this takes (the processor's private getters, the data source's head
+ * poll and final-block stream, the metrics server) are reached through subsquid/index.ts, which
+ * checks the installed versions first.
  */
 import { createLogger, type Logger } from "@subsquid/logger";
 import type { RpcClient } from "@subsquid/rpc-client";
-import { Runner } from "@subsquid/util-internal-processor-tools";
 import { NonRetryableError, VeritallyError } from "@veritally/contracts";
 import pg from "pg";
 import { type IndexerConfig, loadIndexerConfig } from "./config.js";
 import { redactUrl } from "./database-url.js";
 import { applyMigrations, createIndexerDatabase } from "./db.js";
 import type { createBatchHandler } from "./main.js";
-import { createProcessor, type Processor } from "./processor.js";
+import { createProcessor } from "./processor.js";
 import {
   ChainMismatchError,
   DeepReorgError,
@@ -34,56 +32,21 @@ import {
   recordHalt,
   rollbackTo,
 } from "./reorg.js";
-import { validateMappedResultsOnce } from "./validate-once.js";
+import {
+  assertSubsquidVersions,
+  dropProgressGauges,
+  type FinalBatch,
+  isDataConsistencyError,
+  mergeFinalBatches,
+  processorParts,
+  replaceHeadPolling,
+  runBatches,
+  serveMetricsOnce,
+} from "./subsquid/index.js";
 
 interface Head {
   height: number;
   hash?: string;
-}
-
-interface FinalBatch {
-  blocks: { logs?: unknown[] }[];
-  isHead: boolean;
-}
-
-interface DataSourceInternals {
-  rpc: { client: RpcClient };
-  polling(cb: (head: Head) => Promise<void>, isEnd: () => boolean): Promise<void>;
-  getFinalizedBlocks(requests: unknown, stopOnHead?: boolean): AsyncIterable<FinalBatch>;
-}
-
-interface PrometheusInternals {
-  serve(): Promise<unknown>;
-  registry: { getMetricsAsArray(): { name: string }[]; removeSingleMetric(name: string): void };
-}
-
-interface ProcessorInternals {
-  getBatchRequests(): unknown;
-  getHotDataSource(): DataSourceInternals;
-  getChain(): unknown;
-  getChainRpcClient(): RpcClient;
-  getPrometheusServer(): PrometheusInternals;
-  getLogger(): Logger;
-}
-
-export function processorInternals(processor: Processor): ProcessorInternals {
-  const internals = processor as unknown as ProcessorInternals;
-  for (const name of [
-    "getBatchRequests",
-    "getHotDataSource",
-    "getChain",
-    "getChainRpcClient",
-    "getPrometheusServer",
-    "getLogger",
-  ] as const) {
-    if (typeof internals[name] !== "function") {
-      throw new NonRetryableError(
-        "processor_internals_changed",
-        `@subsquid/evm-processor has no ${name}() any more: runner.ts is written for 1.27.3`,
-      );
-    }
-  }
-  return internals;
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
@@ -100,27 +63,20 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function isConsistencyError(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    Boolean((error as { __sqd_data_consistency_error?: boolean }).__sqd_data_consistency_error)
-  );
-}
-
 /**
  * The HTTP head poll, with the head's hash: an equal-height replacement has a new hash, and the
  * processor's hot-block navigation (which compares hashes when it has them) then rolls it in.
  */
 export function pollHeads(
-  source: DataSourceInternals,
+  client: RpcClient,
   intervalMs: number,
   signal?: AbortSignal,
-): DataSourceInternals["polling"] {
+): (navigate: (head: Head) => Promise<void>, isEnd: () => boolean) => Promise<void> {
   return async (navigate, isEnd) => {
     let previous: Head | undefined;
     while (!isEnd() && !signal?.aborted) {
       const started = Date.now();
-      const latest = await source.rpc.client.call<{ number: string; hash: string } | null>("eth_getBlockByNumber", [
+      const latest = await client.call<{ number: string; hash: string } | null>("eth_getBlockByNumber", [
         "latest",
         false,
       ]);
@@ -134,7 +90,7 @@ export function pollHeads(
               break;
             } catch (error) {
               // The node answered for a block it cannot serve yet (or no longer): ask again.
-              if (!isConsistencyError(error)) throw error;
+              if (!isDataConsistencyError(error)) throw error;
               await sleep(100);
             }
           }
@@ -153,26 +109,26 @@ const NOT_READY = Symbol("not ready");
  * already arrived are handed over together (up to `maxLogs` logs): fewer, larger transactions.
  */
 export function mergeReadyBatches(batches: AsyncIterable<FinalBatch>, maxLogs: number): AsyncIterable<FinalBatch> {
-  const logCount = (b: FinalBatch) => b.blocks.reduce((n, block) => n + (block.logs?.length ?? 0), 0);
+  const logCount = (batch: FinalBatch) => batch.blocks.reduce((count, block) => count + (block.logs?.length ?? 0), 0);
   return {
     async *[Symbol.asyncIterator]() {
-      const it = batches[Symbol.asyncIterator]();
-      let next = it.next();
+      const iterator = batches[Symbol.asyncIterator]();
+      let next = iterator.next();
       for (;;) {
         const first = await next;
         if (first.done) return;
         let merged = first.value;
         let logs = logCount(merged);
-        next = it.next();
+        next = iterator.next();
         while (logs < maxLogs) {
           const ready = await Promise.race([
             next,
-            new Promise<typeof NOT_READY>((r) => setImmediate(() => r(NOT_READY))),
+            new Promise<typeof NOT_READY>((resolve) => setImmediate(() => resolve(NOT_READY))),
           ]);
           if (ready === NOT_READY || ready.done) break;
           merged = { blocks: merged.blocks.concat(ready.value.blocks), isHead: ready.value.isHead };
           logs += logCount(ready.value);
-          next = it.next();
+          next = iterator.next();
         }
         yield merged;
       }
@@ -186,8 +142,13 @@ const LOCK_KEY = "veritally_indexer";
 export async function lockDatabase(url: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const got = await client.query<{ ok: boolean }>("select pg_try_advisory_lock(hashtext($1)) as ok", [LOCK_KEY]);
-  if (!got.rows[0]?.ok) {
+  const [lock] = (await client.query<{ ok: boolean }>("select pg_try_advisory_lock(hashtext($1)) as ok", [LOCK_KEY]))
+    .rows;
+  if (!lock) {
+    await client.end();
+    throw new Error("pg_try_advisory_lock answered no row");
+  }
+  if (!lock.ok) {
     await client.end();
     throw new NonRetryableError(
       "indexer_already_running",
@@ -221,11 +182,23 @@ async function checkIdentity(client: pg.ClientBase, config: IndexerConfig): Prom
 
 export type HandlerFactory = typeof createBatchHandler;
 
+/**
+ * The patches of Subsquid that buy only speed, each on unless turned off: for the benchmark that
+ * prices them (`MODE=patches npm run bench:indexer`), not for operators.
+ */
+export interface SpeedPatches {
+  mergeReadyBatches?: boolean;
+}
+
 export interface RunOptions {
   log?: Logger;
   /** Stops the indexer: the batch in hand is not committed (it is read again at the next start). */
   signal?: AbortSignal;
+  speedPatches?: SpeedPatches;
 }
+
+/** Largest merge of ready final batches, in logs. */
+const MERGE_MAX_LOGS = 50_000;
 
 class Stopped extends Error {}
 
@@ -239,31 +212,27 @@ export async function runIndexer(
   options: RunOptions = {},
 ): Promise<void> {
   const log = options.log ?? createLogger("veritally:indexer");
+  assertSubsquidVersions();
+  const patches = { mergeReadyBatches: true, ...options.speedPatches };
   await applyMigrations(config.databaseUrl, (line) => log.info(line));
   const lock = await lockDatabase(config.databaseUrl);
-  let metricsServing: Promise<unknown> | undefined;
+  let metrics: ReturnType<typeof serveMetricsOnce> | undefined;
   let rpcClient: RpcClient | undefined;
   try {
     await checkIdentity(lock, config);
-    const processor = createProcessor(config);
-    const internals = processorInternals(processor);
-    const rpc = internals.getChainRpcClient();
-    validateMappedResultsOnce(rpc);
+    const parts = processorParts(createProcessor(config));
+    const rpc = parts.rpc;
     rpcClient = rpc;
-    const source = internals.getHotDataSource();
     const signal = options.signal;
-    if (!config.rpcUrl.startsWith("ws")) source.polling = pollHeads(source, config.headPollMs, signal);
-    const finalBlocks = source.getFinalizedBlocks.bind(source);
-    source.getFinalizedBlocks = (requests, stopOnHead) => mergeReadyBatches(finalBlocks(requests, stopOnHead), 50_000);
-    const prometheus = internals.getPrometheusServer();
-    const serve = prometheus.serve.bind(prometheus);
-    prometheus.serve = () => {
-      metricsServing ??= serve();
-      return metricsServing;
-    };
+    if (!config.rpcUrl.startsWith("ws")) {
+      replaceHeadPolling(parts.source, (client) => pollHeads(client, config.headPollMs, signal));
+    }
+    if (patches.mergeReadyBatches) {
+      mergeFinalBatches(parts.source, (batches) => mergeReadyBatches(batches, MERGE_MAX_LOGS));
+    }
+    metrics = serveMetricsOnce(parts.prometheus);
     const handler = createHandler(config);
-    const processorLog = internals.getLogger();
-    const mappingLog = processorLog.child("mapping");
+    const mappingLog = parts.log.child("mapping");
     let failures = 0;
 
     while (!signal?.aborted) {
@@ -279,31 +248,20 @@ export async function runIndexer(
           throw new DeepReorgError(divergence, config.finalityConfirmation);
         }
       }
-      // Each Runner registers its progress gauges; those of the one before go first.
-      for (const metric of prometheus.registry.getMetricsAsArray()) {
-        if (metric.name.startsWith("sqd_processor_")) prometheus.registry.removeSingleMetric(metric.name);
-      }
+      dropProgressGauges(parts.prometheus);
       const database = createIndexerDatabase(config.databaseUrl);
       const started = Date.now();
       try {
-        await new Runner({
+        await runBatches({
+          parts,
           database,
-          requests: internals.getBatchRequests() as never,
-          hotDataSource: source as never,
           allBlocksAreFinal: config.finalityConfirmation === 0,
-          prometheus: prometheus as never,
-          log: processorLog,
-          process(store, batch) {
+          mappingLog,
+          beforeBatch() {
             if (signal?.aborted) throw new Stopped("stopped");
-            return handler({
-              _chain: internals.getChain() as never,
-              log: mappingLog,
-              store,
-              blocks: batch.blocks as never,
-              isHead: batch.isHead,
-            });
           },
-        }).run();
+          handle: handler,
+        });
         return;
       } catch (error) {
         if (signal?.aborted) return;
@@ -322,7 +280,7 @@ export async function runIndexer(
   } finally {
     rpcClient?.close();
     await lock.end().catch(() => {});
-    const metricsServer = (await metricsServing?.catch(() => undefined)) as { close(): Promise<void> } | undefined;
+    const metricsServer = await metrics?.serving();
     await metricsServer?.close().catch(() => {});
   }
 }
@@ -335,6 +293,7 @@ export async function runIndexerCli(
   createHandler: HandlerFactory,
   env: NodeJS.ProcessEnv = process.env,
   signal?: AbortSignal,
+  speedPatches?: SpeedPatches,
 ): Promise<number> {
   const log = createLogger("veritally:indexer");
   const stop = new AbortController();
@@ -349,7 +308,7 @@ export async function runIndexerCli(
         `(${config.source}) via ${new URL(config.rpcUrl).origin} into ${redactUrl(config.databaseUrl)}; ` +
         `finality ${config.finalityConfirmation} blocks, head poll ${config.headPollMs} ms, gas fields ${config.gasFields ? "on" : "off"}`,
     );
-    await runIndexer(config, createHandler, { log, signal: stop.signal });
+    await runIndexer(config, createHandler, { log, signal: stop.signal, speedPatches });
     log.info("stopped");
     return 0;
   } catch (error) {

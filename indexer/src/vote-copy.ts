@@ -15,18 +15,13 @@ import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { entityManager } from "./db.js";
 import { Vote } from "./model/index.js";
+import { hotChangeTracker } from "./subsquid/index.js";
 
 const COPY_VOTES =
   "copy vote (id, seq, ref, choice, vote_hash, block_number, block_hash, timestamp, tx_hash, log_index, in_grace_period, election_id, batch_id) from stdin";
 
 /** Fewer votes than this go in through store.insert(): a COPY is not worth it. */
 const COPY_FROM = 50;
-
-/** typeorm-store 1.5.1's hot-block change tracker, present in hot blocks only. */
-function changeTracker(store: Store) {
-  return (store as unknown as { changes?: { trackInsert(type: typeof Vote, entities: Vote[]): Promise<void> } })
-    .changes;
-}
 
 /** COPY's text format: backslash, tab, newline and carriage return escaped; null as \N. */
 const COPY_SPECIAL = /[\\\t\n\r]/;
@@ -68,7 +63,7 @@ function voteLines(votes: readonly Vote[]): string {
 
 /** Whether this batch is a hot block's (typeorm-store then tracks its changes, to roll them back). */
 export function inHotBlock(store: Store): boolean {
-  return changeTracker(store) !== undefined;
+  return hotChangeTracker(store) !== undefined;
 }
 
 /** Votes of hot blocks, or too few to stream: at the end of the batch, at once. */
@@ -79,7 +74,7 @@ export async function insertVotes(store: Store, votes: Vote[]): Promise<void> {
     return;
   }
   // In a hot block, the same change-log records store.insert() would write, so a rollback deletes them.
-  await changeTracker(store)?.trackInsert(Vote, votes);
+  await hotChangeTracker(store)?.trackInsert(Vote, votes);
   const client = (await queryRunner.connect()) as pg.ClientBase;
   await pipeline(Readable.from([voteLines(votes)]), client.query(copyFrom(COPY_VOTES)));
 }
@@ -102,7 +97,7 @@ export interface VoteStream {
  */
 export async function openVoteStream(store: Store, voteCount: number): Promise<VoteStream | undefined> {
   const queryRunner = entityManager(store).queryRunner;
-  if (voteCount < COPY_FROM || !queryRunner || changeTracker(store)) return undefined;
+  if (voteCount < COPY_FROM || !queryRunner || hotChangeTracker(store)) return undefined;
   const client = (await queryRunner.connect()) as pg.ClientBase;
   let copy: ReturnType<typeof copyFrom> | undefined;
   let done: Promise<void> | undefined;

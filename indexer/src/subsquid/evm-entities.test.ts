@@ -1,5 +1,5 @@
 /**
- * src/evm-entities.ts stands in for @subsquid/evm-processor's lib/mapping/entities.js in the
+ * src/subsquid/evm-entities.ts stands in for @subsquid/evm-processor's lib/mapping/entities.js in the
  * processor's bundle: the two must behave alike, and the bundle must hold the right one.
  */
 import { createHash } from "node:crypto";
@@ -8,8 +8,8 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { build } from "esbuild";
 import { describe, expect, test } from "vitest";
-import { fasterEvmEntities, REPLACED_ENTITIES_SHA256 } from "./build.js";
 import * as ours from "./evm-entities.js";
+import { fasterEvmEntities, REPLACED_ENTITIES_SHA256 } from "./index.js";
 
 const require = createRequire(import.meta.url);
 const packageFile = require.resolve("@subsquid/evm-processor/lib/mapping/entities.js");
@@ -23,9 +23,11 @@ function shape(value: object) {
     proto && proto !== Object.prototype;
     proto = Object.getPrototypeOf(proto)
   ) {
-    for (const [name, d] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
+    for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
       if (name === "constructor") continue;
-      members.push(`${name}:${d.get ? "get" : ""}${d.set ? "set" : ""}${typeof d.value === "function" ? "fn" : ""}`);
+      members.push(
+        `${name}:${descriptor.get ? "get" : ""}${descriptor.set ? "set" : ""}${typeof descriptor.value === "function" ? "fn" : ""}`,
+      );
     }
   }
   return { fields: JSON.parse(JSON.stringify(value)), keys: Object.keys(value), members: members.sort() };
@@ -36,12 +38,12 @@ describe("the processor's data classes", () => {
     expect(createHash("sha256").update(readFileSync(packageFile)).digest("hex")).toBe(REPLACED_ENTITIES_SHA256);
   });
 
-  for (const impl of [
+  for (const [implementation, classes] of [
     ["the package's", theirs],
     ["evm-entities.ts", ours],
   ] as const) {
-    test(`${impl[0]}: links, lazy lists and assertions`, () => {
-      const { Block, BlockHeader, Log, Transaction, TraceCall, StateDiffAdd } = impl[1];
+    test(`${implementation}: links, lazy lists and assertions`, () => {
+      const { Block, BlockHeader, Log, Transaction, TraceCall, StateDiffAdd } = classes;
       const header = new BlockHeader(7, "0xabc", "0xab0");
       const tx = new Transaction(header, 2);
       const log = new Log(header, 5, 2);
@@ -63,30 +65,30 @@ describe("the processor's data classes", () => {
   }
 
   test("the same fields, keys, accessors and methods, class by class", () => {
-    const header = (m: typeof ours) => new m.BlockHeader(7, "0xabc", "0xab0");
-    const make = (m: typeof ours) => {
-      const h = header(m);
+    const oneOfEach = (classes: typeof ours) => {
+      const header = new classes.BlockHeader(7, "0xabc", "0xab0");
       return [
-        h,
-        new m.Block(h),
-        new m.Transaction(h, 2),
-        new m.Log(h, 5, 2),
-        new m.TraceCreate(h, 1, []),
-        new m.TraceCall(h, 1, [0]),
-        new m.TraceSuicide(h, 1, [1]),
-        new m.TraceReward(h, 1, [2]),
-        new m.StateDiffNoChange(h, 0, "0x1", "code"),
-        new m.StateDiffAdd(h, 0, "0x1", "code"),
-        new m.StateDiffChange(h, 0, "0x1", "code"),
-        new m.StateDiffDelete(h, 0, "0x1", "code"),
+        header,
+        new classes.Block(header),
+        new classes.Transaction(header, 2),
+        new classes.Log(header, 5, 2),
+        new classes.TraceCreate(header, 1, []),
+        new classes.TraceCall(header, 1, [0]),
+        new classes.TraceSuicide(header, 1, [1]),
+        new classes.TraceReward(header, 1, [2]),
+        new classes.StateDiffNoChange(header, 0, "0x1", "code"),
+        new classes.StateDiffAdd(header, 0, "0x1", "code"),
+        new classes.StateDiffChange(header, 0, "0x1", "code"),
+        new classes.StateDiffDelete(header, 0, "0x1", "code"),
       ];
     };
-    const a = make(theirs);
-    const b = make(ours);
-    a.forEach((value, i) => {
-      const other = b[i] as object;
-      expect(other.constructor.name).toBe(value.constructor.name);
-      expect(shape(other)).toEqual(shape(value));
+    const theirObjects = oneOfEach(theirs);
+    const ourObjects = oneOfEach(ours);
+    expect(ourObjects).toHaveLength(theirObjects.length);
+    theirObjects.forEach((theirObject, index) => {
+      const ourObject = ourObjects[index] as object;
+      expect(ourObject.constructor.name).toBe(theirObject.constructor.name);
+      expect(shape(ourObject)).toEqual(shape(theirObject));
     });
   });
 });
@@ -111,15 +113,17 @@ describe("the processor's bundle", () => {
     const result = await bundle();
     const code = result.outputFiles[0]?.text ?? "";
     expect(result.warnings).toEqual([]);
-    expect(code).toContain("src/evm-entities.ts");
+    expect(code).toContain("src/subsquid/evm-entities.ts");
     expect(code).not.toContain("evm-processor/lib/mapping/entities.js");
   });
 
   test("keeps the package's file, and says so, when it is not the one evm-entities.ts was written from", async () => {
     const result = await bundle("0".repeat(64));
     const code = result.outputFiles[0]?.text ?? "";
-    expect(result.warnings.map((w) => w.text).join("\n")).toMatch(/is not the file src\/evm-entities.ts replaces/);
-    expect(code).not.toContain("src/evm-entities.ts");
+    expect(result.warnings.map((w) => w.text).join("\n")).toMatch(
+      /is not the file src\/subsquid\/evm-entities.ts replaces/,
+    );
+    expect(code).not.toContain("src/subsquid/evm-entities.ts");
     expect(code).toContain("evm-processor/lib/mapping/entities.js");
   });
 });

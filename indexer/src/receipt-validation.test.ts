@@ -1,11 +1,11 @@
 /**
- * Receipts are validated once, by the mapping: a malformed value the indexer reads still stops it
- * (nothing of that block is kept), and a malformed field it never reads no longer does. The node
- * is the real one, behind an HTTP proxy that rewrites its receipts.
+ * Receipts are validated twice: by the RPC client on arrival (every field of the receipt and its
+ * logs) and by the mapping (the fields the indexer reads). A malformed value stops the indexer,
+ * whether it reads it or not, and nothing of that block is kept. The node is the real one, behind
+ * an HTTP proxy that rewrites its receipts.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { RpcClient } from "@subsquid/rpc-client";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test-helpers/postgres.js";
@@ -19,42 +19,6 @@ import {
   type TestChain,
   waitFor,
 } from "./testing.js";
-import { MAPPED_METHODS, validateMappedResultsOnce } from "./validate-once.js";
-
-describe("validateMappedResultsOnce", () => {
-  test("drops the client's check for receipts and logs only, and for batches of nothing else", async () => {
-    const seen: { method: string; checked: boolean }[] = [];
-    const client = {
-      async call(method: string, _params?: unknown[], options?: { validateResult?: unknown }) {
-        seen.push({ method, checked: options?.validateResult !== undefined });
-      },
-      async batchCall(batch: { method: string }[], options?: { validateResult?: unknown }) {
-        seen.push({ method: batch.map((b) => b.method).join("+"), checked: options?.validateResult !== undefined });
-        return [];
-      },
-    };
-    validateMappedResultsOnce(client as unknown as RpcClient);
-    const validateResult = () => {};
-    for (const method of [...MAPPED_METHODS, "eth_getBlockByNumber", "eth_blockNumber"]) {
-      await client.call(method, [], { validateResult });
-    }
-    await client.batchCall([{ method: "eth_getTransactionReceipt" }, { method: "eth_getTransactionReceipt" }], {
-      validateResult,
-    });
-    await client.batchCall([{ method: "eth_getTransactionReceipt" }, { method: "eth_getBlockByNumber" }], {
-      validateResult,
-    });
-    expect(seen).toEqual([
-      { method: "eth_getTransactionReceipt", checked: false },
-      { method: "eth_getBlockReceipts", checked: false },
-      { method: "eth_getLogs", checked: false },
-      { method: "eth_getBlockByNumber", checked: true },
-      { method: "eth_blockNumber", checked: true },
-      { method: "eth_getTransactionReceipt+eth_getTransactionReceipt", checked: false },
-      { method: "eth_getTransactionReceipt+eth_getBlockByNumber", checked: true },
-    ]);
-  });
-});
 
 type Receipt = { logs: { data: string; blockNumber: string }[] };
 type Rewrite = (receipt: Receipt) => void;
@@ -138,7 +102,7 @@ async function indexRewritten(
   }
 }
 
-describe("receipts from the node, validated by the mapping", () => {
+describe("receipts from the node, validated on arrival and by the mapping", () => {
   test("a malformed log the indexer reads stops it, and nothing of it is kept", async () => {
     const badData: Rewrite = (receipt) => {
       for (const log of receipt.logs) log.data = "0xnot-hex";
@@ -151,14 +115,15 @@ describe("receipts from the node, validated by the mapping", () => {
     });
   }, 60_000);
 
-  test("a malformed field the indexer never reads does not stop it", async () => {
-    // Each log's block number: the client's own check refused it; the mapping does not read it.
+  test("a malformed field the indexer never reads stops it too: the RPC client checks it on arrival", async () => {
     const badBlockNumber: Rewrite = (receipt) => {
       for (const log of receipt.logs) log.blockNumber = "not a quantity";
     };
     await indexRewritten("validate_unread", badBlockNumber, async (indexer, url) => {
-      await waitFor("the votes", async () => (await votesIn(url)) === 5);
-      expect(indexer.lines.filter((line) => /processor stopped/.test(line))).toEqual([]);
+      await waitFor("the processor to refuse the receipt", async () =>
+        indexer.lines.some((line) => /processor stopped/.test(line) && /blockNumber/.test(line)),
+      );
+      expect(await votesIn(url)).toBe(0);
     });
   }, 60_000);
 });

@@ -8,9 +8,9 @@
  * 100,000-event sync the Log constructor took 160 ms of CPU, 20 ms as ported, and the whole sync
  * ran 14% faster (BENCHMARKS.md).
  *
- * The bundle (src/build.ts) uses this module in place of the package's, only when the package's
- * file is the one this was written from (build.ts checks its SHA-256); otherwise it keeps the
- * package's and says so. Same classes, same fields, same getters and setters, same errors
+ * The bundle (src/build.ts, with fasterEvmEntities from ./index.ts) uses this module in place of
+ * the package's, only when the package's file is the one this was written from (its SHA-256);
+ * otherwise it keeps the package's and says so. Same classes, same fields, same getters and setters, same errors
  * (evm-entities.test.ts compares the two).
  */
 import assert from "node:assert";
