@@ -16,11 +16,18 @@ export async function verifiedCiphertexts(
   jointKey: Point,
   choices: number,
   encoded: readonly Uint8Array[],
+  onProgress?: (done: number, total: number) => void,
 ): Promise<BallotsCheck> {
   const { chainId, registry, electionId } = ctx;
   const verifier = await createBallotVerifier({ chainId, registry, electionId, publicKey: jointKey, choices });
-  const batch = verifyBatch(verifier, encoded);
-  if (!batch.ok) return { ok: false, failures: batch.failures };
+  const failures: { index: number; reason: string }[] = [];
+  const CHUNK = 1000;
+  for (let first = 0; first < encoded.length; first += CHUNK) {
+    const batch = verifyBatch(verifier, encoded.slice(first, first + CHUNK));
+    for (const f of batch.failures) failures.push({ index: first + f.index, reason: f.reason });
+    onProgress?.(Math.min(first + CHUNK, encoded.length), encoded.length);
+  }
+  if (failures.length > 0) return { ok: false, failures };
   return { ok: true, ciphertexts: encoded.map((b) => ballotCiphertexts(b, choices)) };
 }
 

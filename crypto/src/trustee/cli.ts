@@ -258,7 +258,9 @@ async function readBallots(path: string, record: ElectionKeyRecord): Promise<Cip
   if (first === undefined) throw new UsageError(`${path}: no ballots`);
   const choices = declaredChoices(first);
   progress(`verifying ${ballots.length} ballots of ${choices} choices`);
-  const r = await verifiedCiphertexts(record.context, record.jointKey, choices, ballots);
+  const r = await verifiedCiphertexts(record.context, record.jointKey, choices, ballots, (done, total) => {
+    if (total > 1000) progress(`verified ${done} of ${total} ballots`);
+  });
   if (!r.ok)
     throw new VerificationError(
       `${path}: ${r.failures.length} ballot(s) refused: ${r.failures
