@@ -61,7 +61,7 @@ describe("the processor's parts", () => {
       expect(typeof parts.source.polling).toBe("function");
       expect(parts.source.rpc.client).toBe(parts.rpc);
       expect(typeof parts.prometheus.registry.getMetricsAsArray).toBe("function");
-      expect(chainClient({ _chain: parts.chain as { client: typeof parts.rpc } })).toBe(parts.rpc);
+      expect(chainClient({ _chain: parts.chain })).toBe(parts.rpc);
     } finally {
       parts.rpc.close();
     }

@@ -112,10 +112,13 @@ interface Prometheus {
   registry: { getMetricsAsArray(): { name: string }[]; removeSingleMetric(name: string): void };
 }
 
+/** The handler's context's `_chain` (marked @internal in evm-processor's types; made by a private getter). */
+type Chain = DataHandlerContext<Store, object>["_chain"];
+
 interface ProcessorGetters {
   getBatchRequests(): unknown;
   getHotDataSource(): HotDataSource;
-  getChain(): unknown;
+  getChain(): Chain;
   getChainRpcClient(): RpcClient;
   getPrometheusServer(): Prometheus;
   getLogger(): Logger;
@@ -137,7 +140,7 @@ export interface ProcessorParts {
   prometheus: Prometheus;
   log: Logger;
   requests: unknown;
-  chain: unknown;
+  chain: Chain;
 }
 
 export function processorParts(processor: Processor): ProcessorParts {
@@ -236,7 +239,7 @@ export function runBatches<F extends object>(run: BatchRun<F>): Promise<void> {
     process(store: Store, batch) {
       run.beforeBatch();
       return run.handle({
-        _chain: parts.chain as HandlerContext<F>["_chain"],
+        _chain: parts.chain,
         log: run.mappingLog,
         store,
         blocks: batch.blocks as unknown as BlockData<F>[],
@@ -246,8 +249,8 @@ export function runBatches<F extends object>(run: BatchRun<F>): Promise<void> {
   }).run();
 }
 
-/** The handler's RPC client: the one the processor reads the chain with. */
-export function chainClient(ctx: { _chain: { client: RpcClient } }): RpcClient {
+/** The handler's RPC client (call and batchCall): the one the processor reads the chain with. */
+export function chainClient(ctx: { _chain: Chain }): Chain["client"] {
   return ctx._chain.client;
 }
 
