@@ -85,6 +85,7 @@ if (process.argv.includes("--demo-election")) {
       title: "Demo: where should the town spend its 2027 budget?",
       description: "A demonstration election on the local chain.",
       choices: ["Parks", "Library", "Bike lanes", "Schools"],
+      contact: "observers@example.org",
     },
     opensAt: now,
     closesAt: now + 7 * 24 * 3600,

@@ -181,6 +181,7 @@ async function deployLocal(node: LocalNode, deploymentsDir: string, say: (m: str
       title: "Demo: where should the town spend its 2027 budget?",
       description: "A demonstration election on the local chain, fed by the vote simulator.",
       choices: ["Parks", "Library", "Bike lanes", "Schools"],
+      contact: "observers@example.org",
     },
     opensAt: now,
     closesAt: now + 30 * 86400,
