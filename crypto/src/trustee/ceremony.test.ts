@@ -102,6 +102,22 @@ describe("decryption and tally", () => {
     }
   });
 
+  it("a bad share is set aside and any 3 good ones still give the tally; 2 good and 1 bad do not", () => {
+    const [d1, d2, d3, d4] = decryptionShares;
+    if (!d1 || !d2 || !d3 || !d4) throw new Error("missing shares");
+    const bad = { ...d1, choices: d1.choices.map((c) => ({ ...c, value: c.value.add(mulBase(1n)) })) };
+    const notes: string[] = [];
+    const tally = computeTally(ceremony.record, aggregate, votes.length, [bad, d2, d3, d4], {
+      onProgress: (m) => notes.push(m),
+    });
+    expect(tally.counts).toEqual(expectedCounts);
+    expect(tally.trustees).toEqual([2, 3, 4]);
+    expect(notes).toContain("set aside: decryption share of trustee 1, choice 0: proof does not verify");
+    expect(() => computeTally(ceremony.record, aggregate, votes.length, [bad, d2, d3])).toThrow(
+      /2 trustee\(s\) decrypted verifiably, the threshold is 3: the tally cannot be computed \(decryption share of trustee 1/,
+    );
+  });
+
   it("a share with a wrong value names the trustee and the choice", () => {
     const share = decryptionShares[3];
     if (!share) throw new Error("no share 4");

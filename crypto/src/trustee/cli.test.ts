@@ -237,7 +237,7 @@ describe("trustee CLI", () => {
       join(pub, "t.json"),
     ]);
     expect(two.code).toBe(1);
-    expect(two.stderr).toMatch(/2 trustee\(s\) decrypted, the threshold is 3/);
+    expect(two.stderr).toMatch(/2 trustee\(s\) decrypted verifiably, the threshold is 3/);
 
     const first = results[0];
     if (!first) throw new Error("no tally");

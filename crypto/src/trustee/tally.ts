@@ -39,17 +39,33 @@ export interface TallyResult {
   readonly counts: readonly number[];
 }
 
-/** Picks k distinct trustees' shares (the first k by index) and checks there are enough. */
-function chooseShares(record: ElectionKeyRecord, shares: readonly DecryptionShare[]): DecryptionShare[] {
+/**
+ * Keeps the shares that verify (one per trustee) and picks the k lowest indices; a bad share is set aside with its
+ * reason, so that any k good shares suffice.
+ */
+function chooseShares(
+  record: ElectionKeyRecord,
+  aggregate: readonly Ciphertext[],
+  shares: readonly DecryptionShare[],
+  onProgress?: (message: string) => void,
+): DecryptionShare[] {
   const byIndex = new Map<number, DecryptionShare>();
+  const rejected: string[] = [];
   for (const s of shares) {
     if (byIndex.has(s.trustee)) throw new Error(`shares: two shares from trustee ${s.trustee}`);
-    byIndex.set(s.trustee, s);
+    const r = verifyDecryptionShare(record, aggregate, s);
+    if (r.ok) byIndex.set(s.trustee, s);
+    else {
+      rejected.push(r.reason);
+      onProgress?.(`set aside: ${r.reason}`);
+    }
   }
   const k = record.context.threshold;
   if (byIndex.size < k)
     throw new Error(
-      `shares: ${byIndex.size} trustee(s) decrypted, the threshold is ${k}: the tally cannot be computed`,
+      `shares: ${byIndex.size} trustee(s) decrypted verifiably, the threshold is ${k}: the tally cannot be computed${
+        rejected.length > 0 ? ` (${rejected.join("; ")})` : ""
+      }`,
     );
   return [...byIndex.values()].sort((a, b) => a.trustee - b.trustee).slice(0, k);
 }
@@ -63,7 +79,7 @@ export function combineShares(shares: readonly DecryptionShare[], choices: numbe
 }
 
 /**
- * Verifies the shares, combines any k of them by Lagrange coefficients and finds each count t_j with
+ * Verifies the shares, combines any k good ones by Lagrange coefficients and finds each count t_j with
  * B_j / M_j = g^{t_j}, t_j in [0, ballotCount], by baby-step giant-step.
  */
 export function computeTally(
@@ -73,11 +89,7 @@ export function computeTally(
   shares: readonly DecryptionShare[],
   opts: { table?: DlogTable; onProgress?: (message: string) => void } = {},
 ): TallyResult {
-  const chosen = chooseShares(record, shares);
-  for (const s of chosen) {
-    const r = verifyDecryptionShare(record, aggregate, s);
-    if (!r.ok) throw new Error(r.reason);
-  }
+  const chosen = chooseShares(record, aggregate, shares, opts.onProgress);
   const combined = combineShares(chosen, aggregate.length);
   opts.onProgress?.(`solving ${aggregate.length} discrete logarithms bounded by ${ballotCount}`);
   const table = opts.table && opts.table.bound >= ballotCount ? opts.table : dlogTable(ballotCount);
