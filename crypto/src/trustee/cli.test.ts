@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -274,5 +274,50 @@ describe("trustee CLI", () => {
     );
     const badPoint = await cli(["key", "--public", join(pub, "p4-bad.json"), "--out", join(base, "x.json")]);
     expect(badPoint.stderr).toMatch(/\$\.commitments\[1\]: invalid or non-canonical ristretto255 encoding/);
+  });
+
+  it("asks for the passphrase in a terminal without echoing it", { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "veritally-trustee-tty-"));
+    const typed = "typed in the terminal";
+    const command = [
+      process.execPath,
+      ...["--import", "tsx", CLI, "init", "--index", "1", "--trustees", "1", "--threshold", "1", "--chain-id", "1"],
+      ...[
+        "--registry",
+        REGISTRY,
+        "--election-id",
+        ELECTION,
+        "--secret",
+        join(dir, "s.json"),
+        "--out",
+        join(dir, "p.json"),
+      ],
+    ].join(" ");
+    // util-linux `script` gives the CLI a pseudo-terminal; each answer is typed once its prompt has appeared.
+    const child = spawn("script", ["-qec", command, "/dev/null"], {
+      cwd: CRYPTO_DIR,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+    });
+    let output = "";
+    let answered = 0;
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+      const prompts = output.split("Passphrase").length - 1;
+      while (answered < prompts) {
+        child.stdin.write(`${typed}\r`);
+        answered++;
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(code, output).toBe(0);
+    expect(answered).toBe(2);
+    expect(output).not.toContain(typed);
+    const opened = await ok(
+      ["shares", "--secret", join(dir, "s.json"), "--public", join(dir, "p.json"), "--out", join(dir, "sh.json")],
+      {
+        VERITALLY_TRUSTEE_PASSPHRASE: typed,
+      },
+    );
+    expect(opened.stderr).toMatch(/wrote .*sh\.json/);
   });
 });
