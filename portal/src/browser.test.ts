@@ -293,6 +293,29 @@ describe("the cross-check page", () => {
     await waitFor("the comparison chart", async () => (await paintedPixels(page, "cross-tally-chart")) > 500, 10_000);
     await page.close();
   });
+
+  it("shows the tally's Difference column without a sideways scroll at 1280 px", async () => {
+    const page = await openPage({ width: 1280, height: 900 });
+    await page.goto(`${portal.url}/elections/${ELECTION}/cross-check`);
+    // Measured with the chart drawn: until then the table has the whole width anyway.
+    await page.locator("#cross-tally-chart").scrollIntoViewIfNeeded();
+    await waitFor("the comparison chart", async () => (await paintedPixels(page, "cross-tally-chart")) > 500, 10_000);
+    const fits = await page.evaluate(() => {
+      const table = document.querySelector("#cross-tally-chart")?.closest("figure")?.querySelector("table");
+      const head = [...(table?.querySelectorAll("th") ?? [])].find((th) => th.textContent === "Difference");
+      const box = head?.closest(".table-wrap");
+      if (!head || !box) return null;
+      return {
+        right: head.getBoundingClientRect().right,
+        boxRight: box.getBoundingClientRect().right,
+        overflow: box.scrollWidth - box.clientWidth,
+      };
+    });
+    expect(fits).not.toBeNull();
+    expect(fits?.overflow).toBeLessThanOrEqual(0);
+    expect(fits?.right ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(fits?.boxRight ?? 0);
+    await page.close();
+  });
 });
 
 describe("the operators' page", () => {
