@@ -59,6 +59,7 @@ describe("trustee CLI", () => {
     const publicFile = (i: number) => join(pub, `trustee-${i}.json`);
     const sharesFile = (i: number) => join(pub, `shares-${i}.json`);
     const partialFile = (i: number) => join(pub, `partial-${i}.json`);
+    const shareProofFile = (i: number) => join(pub, `share-proof-${i}.json`);
     for (const i of TRUSTEES) mkdirSync(home(i));
     // Trustee 5 keeps its passphrase in a file instead of the environment.
     const passFile = join(home(5), "passphrase");
@@ -105,8 +106,7 @@ describe("trustee CLI", () => {
       secret(1),
       ...allPublic,
       ...allShares(badSet),
-      "--complaints",
-      complaints,
+      ...["--complaints", complaints, "--out", shareProofFile(1)],
     ]);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/trustee 2: the ciphertext does not decrypt/);
@@ -122,6 +122,39 @@ describe("trustee CLI", () => {
     ]);
     expect(upheld.code).toBe(3);
     expect(upheld.stderr).toMatch(/complaint upheld: trustee 2: .*Trustee 2 sent a bad share/);
+    // A wrong passphrase is a clear error.
+    const wrong = await cli(
+      ["receive", "--secret", secret(1), ...allPublic, ...allShares(sharesFile), "--out", shareProofFile(1)],
+      {
+        VERITALLY_TRUSTEE_PASSPHRASE: "not it",
+      },
+    );
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/wrong passphrase/);
+    expect(wrong.stderr).not.toContain("not it");
+
+    await Promise.all(
+      TRUSTEES.map((i) =>
+        ok(
+          [
+            "receive",
+            "--secret",
+            secret(i),
+            ...allPublic,
+            ...allShares(sharesFile),
+            "--out",
+            shareProofFile(i),
+            ...auth(i),
+          ],
+          env(i),
+        ),
+      ),
+    );
+    // The key record needs every trustee's proof that it holds its share.
+    const allProofs = TRUSTEES.flatMap((i) => ["--share-proof", shareProofFile(i)]);
+    const missing = await cli(["key", ...allPublic, ...allProofs.slice(0, 8), "--out", join(base, "no.json")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/trustee 5 has not proved it holds its share/);
     // The same complaint against the honest file is refused.
     const keyFile = join(pub, "election-key.json");
     const dismissed = await ok([
@@ -130,25 +163,11 @@ describe("trustee CLI", () => {
       "--complaint",
       complaint,
       ...allShares(sharesFile),
+      ...allProofs,
       "--out",
       keyFile,
     ]);
     expect(dismissed.stderr).toMatch(/complaint of trustee 1 refused: the share of trustee 2 is valid/);
-
-    // A wrong passphrase is a clear error.
-    const wrong = await cli(["receive", "--secret", secret(1), ...allPublic, ...allShares(sharesFile)], {
-      VERITALLY_TRUSTEE_PASSPHRASE: "not it",
-    });
-    expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toMatch(/wrong passphrase/);
-    expect(wrong.stderr).not.toContain("not it");
-
-    await Promise.all(
-      TRUSTEES.map((i) =>
-        ok(["receive", "--secret", secret(i), ...allPublic, ...allShares(sharesFile), ...auth(i)], env(i)),
-      ),
-    );
-    await ok(["key", ...allPublic, "--out", keyFile]);
 
     // Ballots made with the ballot library under the joint key, aggregated by the CLI.
     const record = electionKeyFromJson(JSON.parse(readFileSync(keyFile, "utf8")));

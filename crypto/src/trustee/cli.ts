@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Ciphertext } from "../elgamal.js";
+import { mulBase } from "../group.js";
 import { aggregateBallots, verifyAggregate } from "./aggregate.js";
 import { declaredChoices, verifiedCiphertexts } from "./ballot-input.js";
 import { generateTrustee, type TrusteePublic, verifyTrusteePublic } from "./ceremony.js";
@@ -9,7 +10,13 @@ import { getPassphrase, readJson, readWith, writeJson, writeSecretFile } from ".
 import { csprng, type ElectionContext } from "./context.js";
 import { partialDecrypt, verifyDecryptionShare } from "./decryption.js";
 import { dlogTable } from "./dlog.js";
-import { buildElectionKey, type ElectionKeyRecord, verifyElectionKey } from "./election-key.js";
+import {
+  buildElectionKey,
+  type ElectionKeyRecord,
+  proveShare,
+  publicSharesOf,
+  verifyElectionKey,
+} from "./election-key.js";
 import {
   ballotsFromJson,
   complaintFromJson,
@@ -19,6 +26,8 @@ import {
   decryptionShareToJson,
   electionKeyFromJson,
   electionKeyToJson,
+  shareProofFromJson,
+  shareProofToJson,
   sharesFromJson,
   sharesToJson,
   type TallyInput,
@@ -30,6 +39,7 @@ import {
 } from "./formats.js";
 import { newKey, openSecret, sealSecret } from "./keystore.js";
 import { type EncryptedShare, judgeComplaint, makeShares, receiveShares } from "./shares.js";
+import type { SigmaProof } from "./sigma.js";
 import { computeTally, verifyTally } from "./tally.js";
 import { verifyDecryptionShareFile, verifyTallyFile } from "./verify-files.js";
 
@@ -40,15 +50,16 @@ Each trustee, on its own machine (the secret file never leaves it):
            --secret FILE --out PUBLIC.json           create the secret file (0600) and the public record
   shares   --secret FILE --public P.json... --out SHARES.json
                                                      encrypt this trustee's shares for the others
-  receive  --secret FILE --public P.json... --shares S.json... [--complaints DIR]
-                                                     check and store the shares sent to this trustee;
-                                                     a bad share gives a complaint file (exit 3)
+  receive  --secret FILE --public P.json... --shares S.json... --out SHARE-PROOF.json [--complaints DIR]
+                                                     check and store the shares sent to this trustee and
+                                                     prove it holds its share; a bad share gives a
+                                                     complaint file instead (exit 3)
   decrypt  --secret FILE --key KEY.json --input TALLY-INPUT.json [--ballots BALLOTS.json] --out PARTIAL.json
                                                      partial decryption with proofs; with --ballots,
                                                      only after checking the input aggregates them
 
 Anyone (public files only):
-  key       --public P.json... [--complaint C.json... --shares S.json...] --out KEY.json
+  key       --public P.json... --share-proof SP.json... [--complaint C.json... --shares S.json...] --out KEY.json
   aggregate --key KEY.json --ballots BALLOTS.json --out TALLY-INPUT.json
   tally     --key KEY.json --input TALLY-INPUT.json --partial PARTIAL.json... --out TALLY.json   (alias: combine)
   verify    --key KEY.json [--ballots B.json] [--input I.json] [--partial P.json...] [--tally T.json]
@@ -73,6 +84,7 @@ const OPTIONS = {
   shares: { type: "string", multiple: true },
   complaint: { type: "string", multiple: true },
   complaints: { type: "string" },
+  "share-proof": { type: "string", multiple: true },
   key: { type: "string" },
   input: { type: "string" },
   ballots: { type: "string" },
@@ -92,7 +104,7 @@ function need(values: Values, name: keyof typeof OPTIONS & string): string {
   return v;
 }
 
-function needList(values: Values, name: "public" | "shares" | "partial"): string[] {
+function needList(values: Values, name: "public" | "shares" | "partial" | "share-proof"): string[] {
   const v = values[name];
   if (!v || v.length === 0) throw new UsageError(`--${name} is required (repeat it for each file)`);
   return v;
@@ -198,6 +210,7 @@ async function shares(values: Values): Promise<void> {
 }
 
 async function receive(values: Values): Promise<void> {
+  const out = need(values, "out");
   const { path, opened } = await unlock(values);
   const { stored, key } = opened;
   const ctx = stored.context;
@@ -217,8 +230,15 @@ async function receive(values: Values): Promise<void> {
       `bad shares, complaints filed (publish them): ${r.reasons.join("; ")}\n${written.map((f) => `  ${f}`).join("\n")}`,
     );
   }
+  const index = stored.secret.index;
+  const publicShare = publicSharesOf(ctx, publics)[index - 1];
+  if (publicShare === undefined || !mulBase(r.share).equals(publicShare))
+    throw new VerificationError(`trustee ${index}: the secret share does not match the public share`);
   writeSecretFile(path, sealSecret({ ...stored, share: r.share }, key), false);
-  progress(`all shares valid; stored the secret share of trustee ${stored.secret.index} in ${basename(path)}`);
+  writeJson(out, shareProofToJson(ctx, index, publicShare, proveShare(ctx, index, r.share, publicShare, csprng)));
+  progress(
+    `all shares valid; stored the secret share of trustee ${index} in ${basename(path)}; wrote ${out} (publish it)`,
+  );
 }
 
 /** Judges every complaint against the shares files; an upheld one stops the ceremony, naming the sender. */
@@ -247,7 +267,18 @@ function key(values: Values): void {
   const { context, publics } = readPublics(needList(values, "public"));
   requireAll(context, publics);
   judgeComplaints(values, context, publics);
-  const record = buildElectionKey(context, publics);
+  const proofs = new Map<number, SigmaProof>();
+  for (const f of needList(values, "share-proof")) {
+    const p = readWith(f, (v) => shareProofFromJson(v, context));
+    if (proofs.has(p.trustee)) throw new UsageError(`${f}: a second share proof of trustee ${p.trustee}`);
+    proofs.set(p.trustee, p.proof);
+  }
+  const shareProofs = Array.from({ length: context.trustees }, (_, i) => {
+    const p = proofs.get(i + 1);
+    if (!p) throw new UsageError(`--share-proof: trustee ${i + 1} has not proved it holds its share (run receive)`);
+    return p;
+  });
+  const record = buildElectionKey(context, publics, shareProofs);
   writeJson(out, electionKeyToJson(record));
   progress(`wrote ${out} (joint key of ${context.trustees} trustees, threshold ${context.threshold})`);
 }

@@ -28,6 +28,7 @@ export const FORMATS = {
   trusteePublic: "veritally/trustee-public/v1",
   shares: "veritally/trustee-shares/v1",
   complaint: "veritally/trustee-complaint/v1",
+  shareProof: "veritally/trustee-share-proof/v1",
   electionKey: "veritally/election-key/v1",
   ballots: "veritally/ballots/v1",
   tallyInput: "veritally/tally-input/v1",
@@ -199,6 +200,38 @@ export function complaintFromJson(
   };
 }
 
+// ---- share proof: trustee ℓ holds s_ℓ ----
+
+export function shareProofToJson(
+  ctx: ElectionContext,
+  trustee: number,
+  publicShare: Point,
+  proof: SigmaProof,
+): JsonObject {
+  return {
+    format: FORMATS.shareProof,
+    context: contextToJson(ctx),
+    trustee,
+    publicShare: pointHex(publicShare),
+    proof: proofToJson(proof),
+  };
+}
+
+export function shareProofFromJson(
+  value: unknown,
+  expected?: ElectionContext,
+): { context: ElectionContext; trustee: number; publicShare: Point; proof: SigmaProof } {
+  const o = object(value, "$", ["format", "context", "trustee", "publicShare", "proof"]);
+  literal(o.format, "$.format", FORMATS.shareProof);
+  const context = expectContext(o.context, "$.context", expected);
+  return {
+    context,
+    trustee: integer(o.trustee, "$.trustee", 1, context.trustees),
+    publicShare: point(o.publicShare, "$.publicShare"),
+    proof: proofFromJson(o.proof, "$.proof"),
+  };
+}
+
 // ---- election key record ----
 
 export function electionKeyToJson(r: ElectionKeyRecord): JsonObject {
@@ -207,12 +240,13 @@ export function electionKeyToJson(r: ElectionKeyRecord): JsonObject {
     context: contextToJson(r.context),
     jointKey: pointHex(r.jointKey),
     publicShares: r.publicShares.map(pointHex),
+    shareProofs: r.shareProofs.map(proofToJson),
     trustees: r.trustees.map(trusteeBody),
   };
 }
 
 export function electionKeyFromJson(value: unknown): ElectionKeyRecord {
-  const o = object(value, "$", ["format", "context", "jointKey", "publicShares", "trustees"]);
+  const o = object(value, "$", ["format", "context", "jointKey", "publicShares", "shareProofs", "trustees"]);
   literal(o.format, "$.format", FORMATS.electionKey);
   const context = contextFromJson(o.context, "$.context");
   const n = context.trustees;
@@ -220,6 +254,7 @@ export function electionKeyFromJson(value: unknown): ElectionKeyRecord {
     context,
     jointKey: point(o.jointKey, "$.jointKey"),
     publicShares: array(o.publicShares, "$.publicShares", n).map((p, i) => point(p, `$.publicShares[${i}]`)),
+    shareProofs: array(o.shareProofs, "$.shareProofs", n).map((p, i) => proofFromJson(p, `$.shareProofs[${i}]`)),
     trustees: array(o.trustees, "$.trustees", n).map((t, i) =>
       trusteeBodyFromJson(object(t, `$.trustees[${i}]`, TRUSTEE_KEYS), `$.trustees[${i}]`, context),
     ),

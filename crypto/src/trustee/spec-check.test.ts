@@ -89,7 +89,13 @@ describe("an independent verifier written from docs/trustee-spec.md accepts the 
   it("ceremony: proofs, joint key, public shares, and every share opens and passes the Feldman check", () => {
     for (const t of record.trustees) expect(trusteeOk(t)).toBe(true);
     expect(Cs[0].equals(K)).toBe(true);
-    for (let l = 1; l <= n; l++) expect(commitAt(Cs, l).equals(pt(record.publicShares[l - 1]))).toBe(true);
+    for (let l = 1; l <= n; l++) {
+      const PK = pt(record.publicShares[l - 1]);
+      expect(commitAt(Cs, l).equals(PK)).toBe(true);
+      const { c, z } = record.shareProofs[l - 1];
+      const h = exp(g, sc(z)).subtract(exp(PK, sc(c)));
+      expect(H("veritally/trustee/v1/share-knowledge", [...ctx, u32(l), enc(PK), enc(h)])).toBe(sc(c));
+    }
     for (const file of V.files.shares) {
       const i = file.sender;
       const Ki = record.trustees[i - 1].commitments.map(pt);

@@ -1,6 +1,7 @@
+import { IDENTITY } from "../group.js";
 import { generateTrustee, type TrusteePublic, type TrusteeSecret } from "./ceremony.js";
 import type { ElectionContext, ScalarSource } from "./context.js";
-import { buildElectionKey, type ElectionKeyRecord } from "./election-key.js";
+import { buildElectionKey, type ElectionKeyRecord, proveShare, publicSharesOf } from "./election-key.js";
 import { type EncryptedShare, makeShares, receiveShares } from "./shares.js";
 
 /** Test and benchmark support: an honest in-memory ceremony of every trustee. */
@@ -23,7 +24,9 @@ export function runHonestCeremony(ctx: ElectionContext, rng: ScalarSource): Hone
     if (r.share === undefined) throw new Error(`honest ceremony: ${r.reasons.join("; ")}`);
     return r.share;
   });
-  return { secrets, publics, shares, secretShares, record: buildElectionKey(ctx, publics) };
+  const publicShares = publicSharesOf(ctx, publics);
+  const proofs = secretShares.map((s, i) => proveShare(ctx, i + 1, s, publicShares[i] ?? IDENTITY, rng));
+  return { secrets, publics, shares, secretShares, record: buildElectionKey(ctx, publics, proofs) };
 }
 
 export const testContext = (trustees: number, threshold: number): ElectionContext => ({

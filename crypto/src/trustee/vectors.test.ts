@@ -2,11 +2,12 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { verifyTrusteePublic } from "./ceremony.js";
 import { verifyDecryptionShare } from "./decryption.js";
-import { verifyElectionKey } from "./election-key.js";
+import { buildElectionKey, verifyElectionKey, verifyShareProof } from "./election-key.js";
 import {
   complaintFromJson,
   decryptionShareFromJson,
   electionKeyFromJson,
+  shareProofFromJson,
   sharesFromJson,
   tallyFromJson,
   tallyInputFromJson,
@@ -78,6 +79,17 @@ describe("trustee vectors (crypto/vectors/trustee.json)", () => {
       const { trustee } = trusteePublicFromJson(get(file, "negative", name, "trusteePublic"));
       expect(verifyTrusteePublic(VECTOR_CONTEXT, trustee)).toEqual({ ok: false, reason: expected(name) });
     }
+    for (const sp of get(file, "files", "shareProofs") as unknown[]) {
+      const p = shareProofFromJson(sp, VECTOR_CONTEXT);
+      expect(p.publicShare.equals(record.publicShares[p.trustee - 1] ?? p.publicShare.subtract(p.publicShare))).toBe(
+        true,
+      );
+      expect(verifyShareProof(VECTOR_CONTEXT, p.trustee, p.publicShare, p.proof)).toBe(true);
+    }
+    const wrong = shareProofFromJson(get(file, "negative", "wrongShareProof", "shareProof"));
+    const proofs = record.shareProofs.map((p, i) => (i === 1 ? wrong.proof : p));
+    expect(() => buildElectionKey(VECTOR_CONTEXT, record.trustees, proofs)).toThrow(expected("wrongShareProof"));
+    expect(verifyElectionKey({ ...record, shareProofs: proofs }).ok).toBe(false);
     const { share } = decryptionShareFromJson(get(file, "negative", "wrongDecryptionTrustee", "decryptionShare"));
     expect(verifyDecryptionShare(record, input.aggregate, share)).toEqual({
       ok: false,

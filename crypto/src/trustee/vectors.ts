@@ -4,12 +4,13 @@ import { aggregateBallots } from "./aggregate.js";
 import { commitmentAt, evaluatePolynomial, generateTrustee, type TrusteePublic } from "./ceremony.js";
 import { type ElectionContext, seededScalars } from "./context.js";
 import { partialDecrypt } from "./decryption.js";
-import { buildElectionKey } from "./election-key.js";
+import { buildElectionKey, proveShare, publicSharesOf } from "./election-key.js";
 import {
   complaintToJson,
   contextToJson,
   decryptionShareToJson,
   electionKeyToJson,
+  shareProofToJson,
   sharesToJson,
   type TallyInput,
   tallyInputToJson,
@@ -40,7 +41,7 @@ const schnorrCommitment = (X: Point, p: SigmaProof) => pointHex(mulBase(p.z).sub
 /**
  * The trustee test vectors, all randomness drawn in a fixed order from seededScalars(VECTOR_SEED):
  * trustees 1..n (k coefficients, ζ, k coefficient-proof nonces, the ζ-proof nonce), then each sender's share
- * ephemerals (recipients ascending), then the ballots' nonces (voter by voter, choice by choice), then the
+ * ephemerals (recipients ascending), then the share-proof nonces (trustee by trustee), then the ballots' nonces (voter by voter, choice by choice), then the
  * decryption-proof nonces (trustee by trustee, choice by choice), then the negative vectors' draws.
  */
 export function makeTrusteeVectors(): JsonObject {
@@ -55,7 +56,9 @@ export function makeTrusteeVectors(): JsonObject {
     if (r.share === undefined) throw new Error("vectors: honest shares refused");
     return r.share;
   });
-  const record = buildElectionKey(ctx, publics);
+  const publicShares = publicSharesOf(ctx, publics);
+  const shareProofs = secretShares.map((s, i) => proveShare(ctx, i + 1, s, publicShares[i] ?? mulBase(1n), rng));
+  const record = buildElectionKey(ctx, publics, shareProofs);
   const ballots = VECTOR_VOTES.map((v) =>
     Array.from({ length: CHOICES }, (_, j) => encrypt(record.jointKey, j === v ? 1n : 0n, rng())),
   );
@@ -97,6 +100,7 @@ export function makeTrusteeVectors(): JsonObject {
         p.commitments.map((K, j) => schnorrCommitment(K, p.proofs[j] ?? { c: 0n, z: 0n })),
       ),
       communicationProofCommitments: publics.map((p) => schnorrCommitment(p.communicationKey, p.communicationProof)),
+      shareProofCommitments: shareProofs.map((p, i) => schnorrCommitment(publicShares[i] ?? mulBase(1n), p)),
       shares: allShares.map((s) => {
         const recipient = trustees[s.recipient - 1];
         const shared = mul(s.ephemeral, recipient?.secret.communicationSecret ?? 0n);
@@ -132,6 +136,7 @@ export function makeTrusteeVectors(): JsonObject {
     },
     files: {
       trusteePublic: publics.map((p) => trusteePublicToJson(ctx, p)),
+      shareProofs: shareProofs.map((p, i) => shareProofToJson(ctx, i + 1, publicShares[i] ?? mulBase(1n), p)),
       shares: sharesBySender.map((list, i) => sharesToJson(ctx, i + 1, list)),
       electionKey: electionKeyToJson(record),
       tallyInput: tallyInputToJson(input),
@@ -165,6 +170,11 @@ export function makeTrusteeVectors(): JsonObject {
         why: "trustee 2's record relabelled as trustee 3: the proofs are bound to the index",
         trusteePublic: trusteePublicToJson(ctx, wrongTrustee),
         expected: "trustee 3: proof of knowledge of coefficient 0 does not verify",
+      },
+      wrongShareProof: {
+        why: "trustee 1's proof of knowledge of its share presented as trustee 2's (against PK_2)",
+        shareProof: shareProofToJson(ctx, 2, publicShares[1] ?? mulBase(1n), shareProofs[0] ?? { c: 0n, z: 0n }),
+        expected: "trustee 2: the proof of knowledge of its secret share does not verify",
       },
       wrongDecryptionTrustee: {
         why: "trustee 1's decryption share relabelled as trustee 2",
