@@ -37,6 +37,7 @@ import {
   trusteePublicFromJson,
   trusteePublicToJson,
 } from "./formats.js";
+import { FormatError } from "./json.js";
 import { newKey, openSecret, sealSecret } from "./keystore.js";
 import { type EncryptedShare, judgeComplaint, makeShares, receiveShares } from "./shares.js";
 import type { SigmaProof } from "./sigma.js";
@@ -170,19 +171,35 @@ async function unlock(values: Values): Promise<{ path: string; opened: ReturnTyp
   }
 }
 
+const OPTION_OF: Record<string, string> = {
+  chainId: "--chain-id",
+  registry: "--registry",
+  electionId: "--election-id",
+  trustees: "--trustees",
+  threshold: "--threshold",
+};
+
+/** The election context from init's options; a bad value is a usage error naming the option. */
+function contextFromOptions(options: Record<string, string | number>): ElectionContext {
+  try {
+    return contextFromJson(options, "options");
+  } catch (e) {
+    if (!(e instanceof FormatError)) throw e;
+    const name = e.field.replace(/^options\./, "");
+    throw new UsageError(`${OPTION_OF[name] ?? name}: ${e.message.slice(e.field.length + 2)}`);
+  }
+}
+
 async function init(values: Values): Promise<void> {
   const registry = need(values, "registry");
   const electionId = need(values, "election-id");
-  const ctx = contextFromJson(
-    {
-      chainId: need(values, "chain-id"),
-      registry,
-      electionId,
-      trustees: intOption(values, "trustees"),
-      threshold: intOption(values, "threshold"),
-    },
-    "options",
-  );
+  const ctx = contextFromOptions({
+    chainId: need(values, "chain-id"),
+    registry,
+    electionId,
+    trustees: intOption(values, "trustees"),
+    threshold: intOption(values, "threshold"),
+  });
   const index = intOption(values, "index");
   if (index > ctx.trustees) throw new UsageError(`--index: must be in [1, ${ctx.trustees}]`);
   const secretPath = need(values, "secret");
