@@ -31,8 +31,15 @@ export async function createVerifierPool(
   if (!Number.isInteger(threads) || threads < 1)
     throw new RangeError(`threads must be a positive integer, got ${threads}`);
   const wire = electionToWire(election);
-  const pending = new Map<number, (r: VerifyReply) => void>();
+  const pending = new Map<number, { resolve: (r: VerifyReply) => void; reject: (e: Error) => void }>();
   let failure: Error | undefined;
+  let closing = false;
+  // A worker that dies fails every request in flight (and every later one), rather than leaving them waiting.
+  const fail = (e: Error): void => {
+    failure ??= e;
+    for (const p of pending.values()) p.reject(failure);
+    pending.clear();
+  };
   const workers = await Promise.all(
     Array.from({ length: threads }, async () => {
       const w = new Worker(WORKER_URL, { workerData: wire, execArgv: ["--import", "tsx"] });
@@ -41,11 +48,12 @@ export async function createVerifierPool(
         w.once("error", reject);
       });
       w.on("message", (reply: VerifyReply) => {
-        pending.get(reply.id)?.(reply);
+        pending.get(reply.id)?.resolve(reply);
         pending.delete(reply.id);
       });
-      w.on("error", (e) => {
-        failure = e;
+      w.on("error", fail);
+      w.on("exit", (code) => {
+        if (!closing) fail(new Error(`a verifier worker exited (code ${code})`));
       });
       return w;
     }),
@@ -55,8 +63,8 @@ export async function createVerifierPool(
     if (failure !== undefined) return Promise.reject(failure);
     const id = nextId++;
     const request: VerifyRequest = { id, ballots };
-    return new Promise((resolve) => {
-      pending.set(id, resolve);
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
       w.postMessage(request);
     });
   };
@@ -74,7 +82,9 @@ export async function createVerifierPool(
       return { ok: failures.length === 0, failures };
     },
     async close() {
+      closing = true;
       await Promise.all(workers.map((w) => w.terminate()));
+      fail(new Error("the verifier pool was closed"));
     },
   };
 }

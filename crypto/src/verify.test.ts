@@ -49,4 +49,14 @@ describe("verifier pool", () => {
       await pool.close();
     }
   });
+
+  it("refuses a bad thread count, and fails requests in flight when closed instead of leaving them waiting", async () => {
+    await expect(createVerifierPool(election, { threads: 0 })).rejects.toThrow(/threads must be a positive integer/);
+    const pool = await createVerifierPool(election, { threads: 1 });
+    const many = await ballots(60);
+    const answer = pool.verify(many);
+    await pool.close();
+    await expect(answer).rejects.toThrow(/closed/);
+    await expect(pool.verify(many)).rejects.toThrow(/closed/);
+  });
 });
