@@ -22,7 +22,7 @@
  * - prometheusPortWithHost, listenOnLoopback: the metrics and GraphQL servers bound to one
  *   interface (neither has a host setting).
  * For speed only (runIndexer's speedPatches turn them off for `MODE=patches npm run bench:indexer`):
- * - fasterEvmEntities: the processor's data classes without WeakMaps (evm-entities.ts): about
+ * - fasterEvmEntities: the processor's data classes without WeakMaps (evm-entities.ts): 5 to
  *   14% of the processor's CPU in a full sync;
  * - mergeFinalBatches: final blocks that have arrived handed to the handler together; within the
  *   noise, but it wraps the data source's public getFinalizedBlocks(), taken with the head poll.
