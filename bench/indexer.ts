@@ -299,7 +299,19 @@ async function buildVariants(): Promise<{ variant: Variant; entry: string }[]> {
   return built;
 }
 
-async function pricePatches(chain: TestChain, head: number): Promise<void> {
+/** One baseline run into a fresh database (dropped once counted): events per second. */
+async function timedBaseline(head: number): Promise<number> {
+  const db = await createTestDatabase("bench_baseline");
+  databases.push(db);
+  await checkpoint(db.url);
+  const started = performance.now();
+  const events = await baseline(chain, db, chain.deployment.deploymentBlock, head);
+  const rate = events / ((performance.now() - started) / 1000);
+  await db.drop();
+  return rate;
+}
+
+async function pricePatches(head: number): Promise<void> {
   const variants = await buildVariants();
   const seconds: number[][] = variants.map(() => []);
   const cpu: number[][] = variants.map(() => []);
@@ -307,13 +319,7 @@ async function pricePatches(chain: TestChain, head: number): Promise<void> {
   const cpuRelative: number[][] = variants.map(() => []);
   const ratios: number[][] = variants.map(() => []);
   for (let round = 1; round <= ROUNDS; round++) {
-    const baseDb = await createTestDatabase("bench_baseline");
-    databases.push(baseDb);
-    await checkpoint(baseDb.url);
-    const baseStart = performance.now();
-    const baseEvents = await baseline(chain, baseDb, chain.deployment.deploymentBlock, head);
-    const baselineRate = baseEvents / ((performance.now() - baseStart) / 1000);
-    await baseDb.drop();
+    const baselineRate = await timedBaseline(head);
     const times: number[] = new Array(variants.length).fill(Number.NaN);
     const cpuTimes: number[] = new Array(variants.length).fill(Number.NaN);
     for (let step = 0; step < variants.length; step++) {
@@ -383,7 +389,7 @@ try {
   const seedStart = performance.now();
   const head = await seed(chain);
   console.log(`  seeded in ${((performance.now() - seedStart) / 1000).toFixed(1)} s; chain height ${head}`);
-  if (process.env.MODE === "patches") await pricePatches(chain, head);
+  if (process.env.MODE === "patches") await pricePatches(head);
   else await measureIndexer(head);
 } finally {
   await Promise.all(children.map((c) => c.stop()));
@@ -400,13 +406,7 @@ async function measureIndexer(head: number): Promise<void> {
   // machine with the one before's leftovers. The figures are the rounds' medians.
   const rounds: { baseline: number; sync: SyncResult; noGas: number; ratio: number; noGasRatio: number }[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    const baseDb = await createTestDatabase("bench_baseline");
-    databases.push(baseDb);
-    await checkpoint(baseDb.url);
-    const baseStart = performance.now();
-    const baseEvents = await baseline(chain, baseDb, chain.deployment.deploymentBlock, head);
-    const baselineRate = baseEvents / ((performance.now() - baseStart) / 1000);
-    await baseDb.drop();
+    const baselineRate = await timedBaseline(head);
 
     const timedSync = async (name: string, env: Record<string, string>, keep: boolean): Promise<SyncResult> => {
       const db = await createTestDatabase(name);
