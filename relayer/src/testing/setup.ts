@@ -126,6 +126,31 @@ export async function until<T>(
   }
 }
 
+/**
+ * Polls `count` until it reaches `target`, failing only when it has not grown for `stallMs`: on a
+ * loaded machine the work takes longer, but a stuck one stops moving.
+ */
+export async function untilCountReaches(
+  count: () => Promise<number>,
+  target: number,
+  options: { stallMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<void> {
+  const stallMs = options.stallMs ?? 60_000;
+  let best = -1;
+  let movedAt = Date.now();
+  for (;;) {
+    const now = await count();
+    if (now >= target) return;
+    if (now > best) {
+      best = now;
+      movedAt = Date.now();
+    } else if (Date.now() - movedAt > stallMs) {
+      throw new Error(`${options.what ?? "the count"} stuck at ${now} of ${target} for ${stallMs} ms`);
+    }
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
+  }
+}
+
 /** Every VoteRecorded event of an election, in log order. */
 export async function recordedVotes(chain: TestChain, electionId: number | bigint) {
   const { decodeRegistryEvent, registryTopics } = await import("@veritally/contracts");

@@ -20,6 +20,7 @@ import {
   type TestDb,
   testConfig,
   until,
+  untilCountReaches,
 } from "../testing/setup.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -146,10 +147,8 @@ it("after kill -9 at random points and restarts, every accepted vote is on chain
   expect(recordedDuringKills).toBeGreaterThan(0);
   child = startWorker();
   try {
-    await until(async () => (await recordedVotes(chain, 1)).length >= accepted.length, {
-      timeoutMs: 60_000,
-      intervalMs: 250,
-      what: `${accepted.length} votes on chain`,
+    await untilCountReaches(async () => (await recordedVotes(chain, 1)).length, accepted.length, {
+      what: "votes on chain",
     });
     // Until the worker has settled everything (no vote queued, every batch confirmed or failed):
     // then nothing it sent is still on its way, and anything recorded twice is on chain now.
