@@ -8,6 +8,7 @@ import type { Store } from "@subsquid/typeorm-store";
 import { IndexedBlock, IndexerStatus } from "../model/index.js";
 import type { Block, Context } from "../processor.js";
 import { ChainMismatchError } from "../reorg.js";
+import { chainClient } from "../subsquid/index.js";
 import { inHotBlock } from "../vote-copy.js";
 
 export const STATUS_ID = "status";
@@ -40,7 +41,7 @@ export function createChainCheck(options: StatusOptions, now: () => number = () 
       if (!ctx.isHead && now() - last.at < 1000) return { answer: Promise.resolve() };
       last.at = now();
       const [lastIndexed] = await ctx.store.find(IndexedBlock, { order: { height: "DESC" }, take: 1 });
-      const client = ctx._chain.client;
+      const client = chainClient(ctx);
       const check = Promise.all([
         client.call<string>("eth_blockNumber"),
         lastIndexed
