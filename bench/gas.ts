@@ -1,18 +1,26 @@
 /**
- * Gas per vote, from receipts: VoteRegistry's single `recordVote` and batches of 10…500, against
- * the reference design (ReferenceVoteStore: per-vote storage) measured in the same run on the
- * same local chain. Writes bench/results/gas.json (array of {variant, batchSize, totalGas,
- * gasPerVote}) and bench/results/gas-limits.json, and prints a table.
+ * Gas per vote, from receipts: VoteRegistry's single `recordVote` and batches of 10…500, and
+ * sealed 4-choice ballots of a secret election (real ballots built with @veritally/crypto) in
+ * batches of 1…100, against the reference design (ReferenceVoteStore: per-vote storage) measured
+ * in the same run on the same local chain. Writes bench/results/gas.json (array of {variant,
+ * batchSize, totalGas, gasPerVote}) and bench/results/gas-limits.json, and prints a table.
  *
  *   npm run bench:gas
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { connectVoteRegistry, LOCAL_ACCOUNTS, referenceVoteStoreAbi } from "@veritally/contracts";
+import {
+  connectVoteRegistry,
+  encodeElectionMetadata,
+  LOCAL_ACCOUNTS,
+  referenceVoteStoreAbi,
+} from "@veritally/contracts";
 import { loadArtifact } from "@veritally/contracts/artifacts";
 import { createElection, deployVoteRegistry } from "@veritally/contracts/deploy";
 import { startLocalNode } from "@veritally/contracts/local-node";
+import { createBallotBuilder } from "@veritally/crypto/ballot";
+import { encodePoint, mulBase, randomScalar } from "@veritally/crypto/group";
 import {
   Contract,
   ContractFactory,
@@ -24,12 +32,17 @@ import {
 } from "ethers";
 
 const BATCH_SIZES = [10, 50, 100, 200, 500] as const;
+// A batch of 100 sealed ballots is about 77 KB of calldata; nodes refuse transactions over 128 KB.
+const BALLOT_BATCH_SIZES = [1, 10, 50, 100] as const;
+/** The design brief's batched votes (its headline: 80% below single votes); the secret target is 74% below. */
+const BRIEF_BATCHED_GAS_PER_VOTE = 139_000;
+const SECRET_GAS_PER_BALLOT_MAX = 36_000;
 const TX_GAS_LIMIT = 16_777_216; // 2^24, the per-transaction cap (EIP-7825)
 const CHOICES = 4;
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "results");
 
 interface Row {
-  variant: "veritally" | "reference";
+  variant: "veritally" | "veritally-secret" | "reference";
   batchSize: number;
   totalGas: number;
   gasPerVote: number;
@@ -127,6 +140,52 @@ try {
     const total = median([await record(votes(size)), await record(votes(size)), await record(votes(size))]);
     rows.push({ variant: "veritally", batchSize: size, totalGas: total, gasPerVote: Math.round(total / size) });
   }
+  // Sealed ballots: a secret election (id 2) under a real ristretto255 key, 4 choices; each ballot
+  // is built and proved by the crypto library, as a voter's device would (707 bytes each).
+  const electionKey = mulBase(randomScalar());
+  // The deployer is an election manager (deployVoteRegistry's default).
+  const asManager = connectVoteRegistry(await registry.getAddress(), deployer);
+  await (
+    await asManager.createSecretElection(
+      2,
+      CHOICES,
+      now,
+      now + 30 * 86400,
+      now + 31 * 86400,
+      encodeElectionMetadata({ title: "Gas benchmark, secret", description: "", choices: ["A", "B", "C", "D"] }),
+      `0x${Buffer.from(encodePoint(electionKey)).toString("hex")}`,
+      3,
+      5,
+      // The ceremony record is emitted at creation only; creation is not one of the rows measured.
+      "0x",
+    )
+  ).wait();
+  const builder = await createBallotBuilder({
+    chainId: 31337n,
+    registry: Buffer.from((await registry.getAddress()).slice(2), "hex"),
+    electionId: Buffer.from(BigInt(2).toString(16).padStart(64, "0"), "hex"),
+    publicKey: electionKey,
+    choices: CHOICES,
+  });
+  const sealed = (n: number) =>
+    Array.from({ length: n }, () => builder.build(Math.floor(Math.random() * CHOICES)).encoded);
+  let ballotSeq = 0;
+  const recordBallots = (batch: Uint8Array[]) => {
+    const first = ballotSeq;
+    ballotSeq += batch.length;
+    return gasOf(recorder.recordBallotBatch(2, first, batch));
+  };
+  const ballotBytes = sealed(1)[0]?.length ?? 0;
+  await recordBallots(sealed(1)); // the election's first batch, apart (as for votes)
+  for (const size of BALLOT_BATCH_SIZES) {
+    const total = median([
+      await recordBallots(sealed(size)),
+      await recordBallots(sealed(size)),
+      await recordBallots(sealed(size)),
+    ]);
+    rows.push({ variant: "veritally-secret", batchSize: size, totalGas: total, gasPerVote: Math.round(total / size) });
+  }
+
   const refSingle = median([await storeOne(), await storeOne(), await storeOne()]);
   rows.push({ variant: "reference", batchSize: 1, totalGas: refSingle, gasPerVote: refSingle });
   // The reference's batches outgrow the transaction gas cap quickly; those are reported, not sent.
@@ -163,6 +222,8 @@ try {
   const maxBatchGas = await record(votes(maxBatch));
 
   const v100 = at(100) / 100;
+  const secret100 = (rows.find((r) => r.variant === "veritally-secret" && r.batchSize === 100)?.totalGas ?? 0) / 100;
+  const referenceBatched = rows.find((r) => r.variant === "reference" && r.batchSize === 50)?.gasPerVote ?? 0;
   const limits = {
     txGasLimit: TX_GAS_LIMIT,
     maxBatchSize: maxBatch,
@@ -178,6 +239,12 @@ try {
       savingVsReferenceSingleMin: 0.97,
       savingVsOwnRecordVote: 1 - v100 / single,
       savingVsOwnRecordVoteMin: 0.85,
+      ballotBytes,
+      gasPerSecretBallotAt100: Math.round(secret100),
+      gasPerSecretBallotAt100Max: SECRET_GAS_PER_BALLOT_MAX,
+      secretSavingVsBriefBatched: 1 - secret100 / BRIEF_BATCHED_GAS_PER_VOTE,
+      secretSavingVsBriefBatchedMin: 0.74,
+      secretSavingVsReferenceBatched50: referenceBatched ? 1 - secret100 / referenceBatched : null,
     },
     measuredAt: new Date().toISOString(),
   };
@@ -185,10 +252,10 @@ try {
   await writeFile(path.join(resultsDir, "gas.json"), `${JSON.stringify(rows, null, 2)}\n`);
   await writeFile(path.join(resultsDir, "gas-limits.json"), `${JSON.stringify(limits, null, 2)}\n`);
 
-  console.log("variant    batch   total gas   gas/vote");
+  console.log("variant             batch   total gas   gas/vote");
   for (const r of rows) {
     console.log(
-      `${r.variant.padEnd(10)} ${String(r.batchSize).padStart(5)} ${String(r.totalGas).padStart(11)} ${String(r.gasPerVote).padStart(10)}`,
+      `${r.variant.padEnd(19)} ${String(r.batchSize).padStart(5)} ${String(r.totalGas).padStart(11)} ${String(r.gasPerVote).padStart(10)}`,
     );
   }
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -200,8 +267,16 @@ try {
   if (referenceTooBig.length)
     console.log(`reference batches of ${referenceTooBig.join(", ")} exceed ${TX_GAS_LIMIT} gas`);
   console.log(`largest batch under ${TX_GAS_LIMIT} gas: ${maxBatch} votes (${maxBatchGas} gas)`);
+  console.log(
+    `sealed ${ballotBytes}-byte ballots at batch 100: ${Math.round(secret100)} gas/ballot (target <= ${SECRET_GAS_PER_BALLOT_MAX}), ` +
+      `${pct(limits.targets.secretSavingVsBriefBatched)} below the brief's batched ${BRIEF_BATCHED_GAS_PER_VOTE} (target >= 74%)`,
+  );
   const ok =
-    v100 <= 4600 && limits.targets.savingVsReferenceSingle >= 0.97 && limits.targets.savingVsOwnRecordVote >= 0.85;
+    v100 <= 4600 &&
+    limits.targets.savingVsReferenceSingle >= 0.97 &&
+    limits.targets.savingVsOwnRecordVote >= 0.85 &&
+    secret100 <= SECRET_GAS_PER_BALLOT_MAX &&
+    limits.targets.secretSavingVsBriefBatched >= 0.74;
   console.log(ok ? "all gas targets met" : "GAS TARGETS MISSED");
   process.exitCode = ok ? 0 : 1;
 } finally {
