@@ -2,6 +2,7 @@
  * Elections as the indexer records them: the list of the home page, the figures of an election's
  * page (tally, completeness, batches, timeline) and its open-data JSON.
  */
+import { ELECTION_COLUMNS, type ElectionRow, selectList } from "@veritally/indexer/read-model";
 import { neutraliseBidi } from "./display-text.js";
 import { type ElectionExtras, extrasOf } from "./election-extras.js";
 import type { IndexerReader } from "./indexer-reader.js";
@@ -117,47 +118,10 @@ function percentOf(count: number, total: number): number {
   return total > 0 ? Math.round((count / total) * 1000) / 10 : 0;
 }
 
-export interface ElectionRow {
-  id: string;
-  choice_count: number;
-  opens_at: Date;
-  closes_at: Date;
-  record_until: Date;
-  metadata_hash: string;
-  metadata_raw: string | null;
-  metadata_valid: boolean;
-  metadata_error: string | null;
-  title: string | null;
-  description: string | null;
-  choice_labels: string[] | null;
-  created_at_block: number;
-  created_at: Date;
-  created_tx: string;
-  closed: boolean;
-  closed_at: Date | null;
-  scheduled_closes_at: Date;
-  total_votes: number;
-  tally: number[];
-  first_vote_at: Date | null;
-  last_vote_at: Date | null;
-  batch_count: number;
-  gas_used: string;
-  fees_wei: string;
-  grace_votes: number;
-  next_expected_seq: string;
-  missing_seq_count: string;
-  duplicate_ref_count: number;
-  duplicate_hash_count: number;
-  tally_consistent: boolean;
-  out_of_range_votes: number;
-  created_event_seen: boolean;
-}
+/** An election row as the indexer's read model gives it (bigints as text). */
+export type { ElectionRow };
 
-const ELECTION_COLUMNS = `id, choice_count, opens_at, closes_at, record_until, metadata_hash, metadata_raw, metadata_valid,
-  metadata_error, title, description, choice_labels, created_at_block, created_at, created_tx, closed, closed_at,
-  scheduled_closes_at, total_votes, tally, first_vote_at, last_vote_at, batch_count, gas_used::text, fees_wei::text,
-  grace_votes, next_expected_seq::text, missing_seq_count::text, duplicate_ref_count, duplicate_hash_count,
-  tally_consistent, out_of_range_votes, created_event_seen`;
+const ELECTION_SELECT = selectList(ELECTION_COLUMNS);
 
 function isComplete(r: ElectionRow): boolean {
   return (
@@ -253,14 +217,14 @@ export function createElectionReads(
   const clock = options.now;
   async function listElections(): Promise<ElectionSummary[]> {
     const rows = await q<ElectionRow>(
-      `select ${ELECTION_COLUMNS} from election order by opens_at desc, length(id) desc, id desc`,
+      `select ${ELECTION_SELECT} from election order by opens_at desc, length(id) desc, id desc`,
     );
     return rows.map((r) => summaryOf(r, clock()));
   }
 
   async function electionRow(id: string): Promise<ElectionRow | undefined> {
     if (!isElectionId(id)) return undefined;
-    return (await q<ElectionRow>(`select ${ELECTION_COLUMNS} from election where id = $1`, [id]))[0];
+    return (await q<ElectionRow>(`select ${ELECTION_SELECT} from election where id = $1`, [id]))[0];
   }
 
   async function detailOf(r: ElectionRow): Promise<ElectionDetail> {

@@ -3,6 +3,7 @@
  * by ref prefix for the private lookup of /verify, and the first and last of an election.
  */
 import { encodeRef, InvalidInputError, parseRef } from "@veritally/contracts";
+import type { ElectionRow, VoteRow as IndexerVoteRow } from "@veritally/indexer/read-model";
 import { neutraliseBidi } from "./display-text.js";
 import { type Contact, extrasOf } from "./election-extras.js";
 import type { IndexerReader } from "./indexer-reader.js";
@@ -34,23 +35,22 @@ export function labelOf(labels: string[] | null, choice: number): string {
   return label === undefined ? `Choice ${choice}` : neutraliseBidi(label);
 }
 
-interface VoteRow {
-  election_id: string;
-  title: string | null;
-  choice_labels: string[] | null;
-  choice_count: number;
-  metadata_raw: string | null;
-  seq: string;
-  ref: string;
-  choice: number;
-  vote_hash: string;
-  block_number: number;
-  block_hash: string;
-  timestamp: Date;
-  tx_hash: string;
-  log_index: number;
-  in_grace_period: boolean;
-}
+/** A vote joined with what its page shows of its election, as the indexer's read model types them. */
+type VoteRow = Pick<
+  IndexerVoteRow,
+  | "election_id"
+  | "seq"
+  | "ref"
+  | "choice"
+  | "vote_hash"
+  | "block_number"
+  | "block_hash"
+  | "timestamp"
+  | "tx_hash"
+  | "log_index"
+  | "in_grace_period"
+> &
+  Pick<ElectionRow, "title" | "choice_labels" | "choice_count" | "metadata_raw">;
 
 const VOTE_SELECT = `select v.election_id, e.title, e.choice_labels, e.choice_count, e.metadata_raw, v.seq::text, v.ref, v.choice, v.vote_hash,
   v.block_number, v.block_hash, v.timestamp, v.tx_hash, v.log_index, v.in_grace_period
