@@ -21,7 +21,7 @@ import {
 import { copyFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { contractsStaleReason } from "@veritally/contracts/build";
+import { contractsStaleReason, ensureContractsBuilt } from "@veritally/contracts/build";
 import { type LocalNode, startLocalNode } from "@veritally/contracts/local-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "./lib/stack.js";
@@ -101,6 +101,16 @@ describe("a fresh clone", () => {
     expect(result.stdout).toContain("contracts: artifacts are up to date");
     expect(existsSync(path.join(clone, "indexer", "lib", "main.js"))).toBe(true);
   });
+
+  it("after one contract's source is touched, rebuilds and counts the unchanged ones fresh too", async () => {
+    // Hardhat rewrites only what changed; the reference contract's artifact keeps its old time.
+    const source = path.join(clone, "contracts", "contracts", "VoteRegistry.sol");
+    const now = new Date();
+    utimesSync(source, now, now);
+    expect(contractsStaleReason(path.join(clone, "contracts"))).toMatch(/older than the sources/);
+    expect(await ensureContractsBuilt({ root: path.join(clone, "contracts") })).toBe(true);
+    expect(contractsStaleReason(path.join(clone, "contracts"))).toBeUndefined();
+  }, 240_000);
 
   it("sees artifacts older than a Solidity source as stale", () => {
     const source = path.join(clone, "contracts", "contracts", "VoteRegistry.sol");

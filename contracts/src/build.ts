@@ -6,7 +6,7 @@
  * under the lock, so concurrent starts compile once.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync, utimesSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -90,6 +90,14 @@ export async function ensureContractsBuilt(
     } catch (error) {
       const e = error as { stderr?: string; stdout?: string; message: string };
       throw new Error(`hardhat build failed in ${root}: ${e.stderr || e.stdout || e.message}`);
+    }
+    // Hardhat rewrites only the artifacts whose inputs changed (its cache keeps content hashes):
+    // after editing one contract the others keep their old times. The build has just declared
+    // every artifact current, so their times say so too.
+    const now = new Date();
+    for (const artifact of ARTIFACTS) {
+      const file = path.join(root, artifact);
+      if (existsSync(file)) utimesSync(file, now, now);
     }
     const still = contractsStaleReason(root);
     if (still !== undefined) throw new Error(`hardhat build ran but ${still}`);
