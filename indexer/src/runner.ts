@@ -17,7 +17,7 @@
  */
 import { createLogger, type Logger } from "@subsquid/logger";
 import type { RpcClient } from "@subsquid/rpc-client";
-import { NonRetryableError, VeritallyError } from "@veritally/contracts";
+import { backoffDelay, NonRetryableError, VeritallyError } from "@veritally/contracts";
 import pg from "pg";
 import { type IndexerConfig, loadIndexerConfig } from "./config.js";
 import { redactUrl } from "./database-url.js";
@@ -272,7 +272,10 @@ export async function runIndexer(
         log.warn(
           `processor stopped (${(error as Error).message}); checking the stored chain against the chain and starting again`,
         );
-        await sleep(error instanceof ChainMismatchError ? 0 : Math.min(10_000, 100 * 2 ** failures), signal);
+        await sleep(
+          error instanceof ChainMismatchError ? 0 : backoffDelay({ baseMs: 100, maxMs: 10_000 }, failures),
+          signal,
+        );
       } finally {
         await database.disconnect().catch(() => {});
       }
