@@ -6,8 +6,19 @@
  * This file is the order of things; what each event does is in batch/ (pure functions over the
  * entities, unit-tested alone), repeats in batch/repeats.ts, the writes in batch/write.ts.
  */
+import type { Aggregator } from "@veritally/crypto/trustee";
 import { In } from "typeorm";
 import { classifySeq, type SeqOutcome } from "./aggregate.js";
+import {
+  addToAggregate,
+  ballotRow,
+  bytesOfHex,
+  countBallot,
+  createBallotChecks,
+  invalidBallotIssue,
+  openAggregate,
+  storeAggregate,
+} from "./batch/ballots.js";
 import { createBucketCounter } from "./batch/buckets.js";
 import { createChainCheck, type StatusOptions, writeStatus } from "./batch/chain-check.js";
 import {
@@ -27,8 +38,17 @@ import { placeholderElection } from "./batch/placeholder-election.js";
 import { batchRow, createGasAttribution, duplicateSeqIssue, repeatIssue, voteRow } from "./batch/records.js";
 import { createRepeatCheck, loadSeenValues } from "./batch/repeats.js";
 import { createTransactionGrouper } from "./batch/transactions.js";
+import { applySecretCreated, applyShare, applyTally, createKeyRecords } from "./batch/trustees.js";
 import { writeBatchChanges } from "./batch/write.js";
-import { type Batch, Election, type IntegrityIssue, SeqGap, type Vote } from "./model/index.js";
+import {
+  type Ballot,
+  type Batch,
+  type DecryptionShare,
+  Election,
+  type IntegrityIssue,
+  SeqGap,
+  type Vote,
+} from "./model/index.js";
 import type { Block, Context } from "./processor.js";
 import { createSeenValues } from "./seen.js";
 import { openVoteStream } from "./vote-copy.js";
@@ -36,13 +56,17 @@ import { openVoteStream } from "./vote-copy.js";
 export { STATUS_ID } from "./batch/chain-check.js";
 export type HandlerOptions = StatusOptions;
 
-const NEXT: SeqOutcome = { kind: "next" };
+const NEXT = { kind: "next" } as const satisfies SeqOutcome;
 
 export function createBatchHandler(options: HandlerOptions) {
   const contract = options.contractAddress.toLowerCase();
   const seen = createSeenValues();
   const chainCheck = createChainCheck(options);
   const buildIndexesAtHead = createIndexBuilder();
+  // Kept across batches: a verifier per secret election, a verified key record per ceremony record.
+  const chain = { chainId: options.chainId, contractAddress: contract };
+  const ballotChecks = createBallotChecks(chain);
+  const keyRecords = createKeyRecords(chain);
 
   return async function handleBatch(ctx: Context): Promise<void> {
     // First, so that the builds run beside this batch's work.
@@ -81,6 +105,28 @@ export function createBatchHandler(options: HandlerOptions) {
       if (voteStream) voteStream.write(settled);
       else for (const vote of settled) votes.push(vote);
     });
+    const ballots: Ballot[] = [];
+    const ballotTransactions = createTransactionGrouper<Ballot>((settled) => {
+      for (const ballot of settled) ballots.push(ballot);
+    });
+    const shares: DecryptionShare[] = [];
+    // Secret elections' running aggregates, opened from the row at their first valid ballot in this batch.
+    const aggregates = new Map<string, Aggregator>();
+    const aggregateFor = (election: Election): Aggregator => {
+      let aggregator = aggregates.get(election.id);
+      if (!aggregator) {
+        aggregator = openAggregate(election);
+        aggregates.set(election.id, aggregator);
+      }
+      return aggregator;
+    };
+    /** Writes the aggregate back to the row: before a share or tally is checked against it, and at the end. */
+    const flushAggregate = (election: Election): void => {
+      const aggregator = aggregates.get(election.id);
+      if (!aggregator) return;
+      storeAggregate(election, aggregator);
+      aggregates.delete(election.id);
+    };
     const gaps = createGapChanges();
     // Gaps are loaded only if a seq arrives below the next expected one (never, from this contract).
     const gapsOf = async (election: Election) => {
@@ -90,9 +136,52 @@ export function createBatchHandler(options: HandlerOptions) {
       return loadedGaps(gaps, election, await store.find(SeqGap, { where: { election: { id: election.id } } }));
     };
     const batches: Batch[] = [];
+    let atBlock: Block | undefined;
+    let at = new Date(0);
+    // The first and last vote times, once per election and block: the votes of a block share its time.
+    let timesFor: Election | undefined;
+    let timesAt: Date | undefined;
     const issues: IntegrityIssue[] = [];
     const buckets = createBucketCounter();
     const costOf = createGasAttribution();
+    /**
+     * The gap-free sequence, for votes and ballots alike: true when the seq is taken (next,
+     * opening a gap or filling one), false for a duplicate (an integrity issue). Synchronous for
+     * the next expected seq, the contract's only way.
+     */
+    const seqTaken = (
+      election: Election,
+      seq: bigint,
+      height: number,
+      logIndex: number,
+    ): boolean | Promise<boolean> => {
+      if (seq === election.nextExpectedSeq) {
+        applySeq(gaps, election, seq, NEXT);
+        return true;
+      }
+      return (async () => {
+        const outcome = classifySeq(
+          seq,
+          election.nextExpectedSeq,
+          election.missingSeqCount > 0n ? [...(await gapsOf(election)).values()].map(toGap) : [],
+        );
+        if (outcome.kind === "duplicate") {
+          issues.push(duplicateSeqIssue(election, seq, height, logIndex));
+          return false;
+        }
+        if (outcome.kind === "fills") await gapsOf(election);
+        applySeq(gaps, election, seq, outcome);
+        return true;
+      })();
+    };
+    const noteTime = (election: Election) => {
+      if (election !== timesFor || at !== timesAt) {
+        timesFor = election;
+        timesAt = at;
+        noteVoteTime(election, at);
+      }
+      buckets.count(election.id, at.getTime());
+    };
     const blocksWithEvents = new Map<number, Block>();
     const touched = new Set<string>();
 
@@ -111,14 +200,10 @@ export function createBatchHandler(options: HandlerOptions) {
       });
     };
 
-    let atBlock: Block | undefined;
-    let at = new Date(0);
-    // The first and last vote times, once per election and block: the votes of a block share its time.
-    let timesFor: Election | undefined;
-    let timesAt: Date | undefined;
     try {
       for (const item of items) {
         transactions.at(item.txHash);
+        ballotTransactions.at(item.txHash);
         const { block, log, event } = item;
         if (block !== atBlock) {
           atBlock = block;
@@ -148,31 +233,13 @@ export function createBatchHandler(options: HandlerOptions) {
             const args = event.args;
             const found = electionFor(args.electionId, item);
             const election = found instanceof Promise ? await found : found;
-            // The next expected seq is the contract's only way; anything else is classified.
-            const outcome: SeqOutcome =
-              args.seq === election.nextExpectedSeq
-                ? NEXT
-                : classifySeq(
-                    args.seq,
-                    election.nextExpectedSeq,
-                    election.missingSeqCount > 0n ? [...(await gapsOf(election)).values()].map(toGap) : [],
-                  );
-            if (outcome.kind === "duplicate") {
-              issues.push(duplicateSeqIssue(election, args.seq, block.height, log.logIndex));
-              break;
-            }
-            if (outcome.kind === "fills") await gapsOf(election);
-            applySeq(gaps, election, args.seq, outcome);
+            const taken = seqTaken(election, args.seq, block.height, log.logIndex);
+            if (taken instanceof Promise ? !(await taken) : !taken) break;
 
             const inGrace = inGracePeriod(election, at);
             transactions.addVote(voteRow(election, args, block, at, item.txHash, log.logIndex, inGrace));
             countVote(election, args.choice, inGrace);
-            if (election !== timesFor || at !== timesAt) {
-              timesFor = election;
-              timesAt = at;
-              noteVoteTime(election, at);
-            }
-            buckets.count(election.id, at.getTime());
+            noteTime(election);
 
             const earlierRef = repeats.earlierRef(election.id, args.ref, args.seq);
             if (earlierRef !== undefined) {
@@ -201,12 +268,60 @@ export function createBatchHandler(options: HandlerOptions) {
             );
             batches.push(batch);
             transactions.addBatch(batch, log.logIndex);
+            ballotTransactions.addBatch(batch, log.logIndex);
             countBatch(election, cost.gas, cost.fee);
+            break;
+          }
+          case "secretCreated": {
+            const election = await electionFor(event.args.electionId, item);
+            if (election.threshold != null) {
+              ctx.log.warn(`block ${block.height}: SecretElectionCreated for existing election ${election.id} ignored`);
+              break;
+            }
+            applySecretCreated(election, event.args, keyRecords);
+            break;
+          }
+          case "ballot": {
+            const args = event.args;
+            const found = electionFor(args.electionId, item);
+            const election = found instanceof Promise ? await found : found;
+            const taken = seqTaken(election, args.seq, block.height, log.logIndex);
+            if (taken instanceof Promise ? !(await taken) : !taken) break;
+
+            const bytes = bytesOfHex(args.ballot);
+            const checked = ballotChecks.verify(election, bytes);
+            const result = checked instanceof Promise ? await checked : checked;
+            const inGrace = inGracePeriod(election, at);
+            const where = { block, at, txHash: item.txHash, logIndex: log.logIndex, inGrace };
+            ballotTransactions.addVote(ballotRow(election, args, bytes, result, where));
+            // Into the aggregate before counting: the aggregate opens with the count of valid ballots so far.
+            if (result.ok) addToAggregate(aggregateFor(election), bytes, election.choiceCount);
+            else issues.push(invalidBallotIssue(election, args.seq, result.reason, block.height));
+            countBallot(election, result.ok, inGrace);
+            noteTime(election);
+            break;
+          }
+          case "share": {
+            const election = await electionFor(event.args.electionId, item);
+            flushAggregate(election);
+            const where = { block, at, txHash: item.txHash, logIndex: log.logIndex };
+            shares.push(applyShare(election, event.args, where, keyRecords));
+            break;
+          }
+          case "tally": {
+            const election = await electionFor(event.args.electionId, item);
+            if (election.tallyCounts != null) {
+              ctx.log.warn(`block ${block.height}: a second TallyPublished for election ${election.id} ignored`);
+              break;
+            }
+            flushAggregate(election);
+            applyTally(election, event.args, { block, at, txHash: item.txHash, logIndex: log.logIndex }, keyRecords);
             break;
           }
         }
       }
       transactions.settle();
+      ballotTransactions.settle();
       await voteStream?.flush();
     } catch (error) {
       // The connection is then free for the transaction's rollback.
@@ -215,11 +330,16 @@ export function createBatchHandler(options: HandlerOptions) {
     }
 
     const touchedElections = [...touched].map((id) => elections.get(id)).filter((e): e is Election => e !== undefined);
-    for (const election of touchedElections) refreshTallyConsistency(election);
+    for (const election of touchedElections) {
+      flushAggregate(election);
+      refreshTallyConsistency(election);
+    }
     await writeBatchChanges(store, {
       elections: touchedElections,
       batches,
       votes: voteStream ? undefined : votes,
+      ballots,
+      shares,
       bucketCounts: buckets.counts,
       gaps,
       issues,

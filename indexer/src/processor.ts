@@ -19,6 +19,10 @@ export const REGISTRY_TOPICS = [
   events.ElectionClosed.topic,
   events.VoteRecorded.topic,
   events.BatchRecorded.topic,
+  events.SecretElectionCreated.topic,
+  events.BallotRecorded.topic,
+  events.DecryptionSharePublished.topic,
+  events.TallyPublished.topic,
 ];
 
 // Receipts give gasUsed and effectiveGasPrice. `from` and `to` (on by default) are turned

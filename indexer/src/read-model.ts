@@ -40,6 +40,25 @@ export const ELECTION_COLUMNS = [
   "tally_consistent",
   "out_of_range_votes",
   "created_event_seen",
+  "secret",
+  "election_key",
+  "threshold",
+  "trustee_count",
+  "ceremony_record",
+  "ceremony_record_error",
+  "valid_ballots",
+  "invalid_ballots",
+  "aggregate_alphas",
+  "aggregate_betas",
+  "decryption_shares_received",
+  "decryption_share_trustees",
+  "decryption_threshold_reached",
+  "tally_counts",
+  "tally_proof",
+  "tally_published_at_block",
+  "tally_tx",
+  "tally_valid",
+  "tally_error",
 ] as const;
 
 export interface ElectionRow {
@@ -77,6 +96,32 @@ export interface ElectionRow {
   tally_consistent: boolean;
   out_of_range_votes: number;
   created_event_seen: boolean;
+  /** A secret election: sealed ballots (the ballot table), no clear votes; the columns below are its. */
+  secret: boolean;
+  election_key: string | null;
+  threshold: number | null;
+  trustee_count: number | null;
+  /** The ceremony record as emitted (UTF-8 JSON of a veritally/election-key/v1 file). */
+  ceremony_record: Buffer | null;
+  /** Null when the ceremony record verifies and matches the election; else why not. */
+  ceremony_record_error: string | null;
+  valid_ballots: number;
+  invalid_ballots: number;
+  /** The encrypted aggregate of the valid ballots, per choice (0x-hex points). */
+  aggregate_alphas: string[] | null;
+  aggregate_betas: string[] | null;
+  decryption_shares_received: number;
+  /** Trustees with a verified share, ascending. */
+  decryption_share_trustees: number[];
+  decryption_threshold_reached: boolean;
+  /** The published counts, decimal strings (uint64). */
+  tally_counts: string[] | null;
+  tally_proof: Buffer | null;
+  tally_published_at_block: number | null;
+  tally_tx: string | null;
+  /** Null before a tally is published. */
+  tally_valid: boolean | null;
+  tally_error: string | null;
 }
 
 export const VOTE_COLUMNS = [
@@ -109,6 +154,68 @@ export interface VoteRow {
   log_index: number;
   batch_id: string;
   in_grace_period: boolean;
+}
+
+export const BALLOT_COLUMNS = [
+  "id",
+  "election_id",
+  "seq",
+  "tracker",
+  "ballot",
+  "block_number",
+  "block_hash",
+  "timestamp",
+  "tx_hash",
+  "log_index",
+  "batch_id",
+  "in_grace_period",
+  "valid",
+  "invalid_reason",
+] as const;
+
+export interface BallotRow {
+  id: string;
+  election_id: string;
+  seq: string;
+  /** SHA-256 of the ballot's bytes, 0x-hex. */
+  tracker: string;
+  ballot: Buffer;
+  block_number: number;
+  block_hash: string;
+  timestamp: Date;
+  tx_hash: string;
+  log_index: number;
+  batch_id: string;
+  in_grace_period: boolean;
+  valid: boolean;
+  invalid_reason: string | null;
+}
+
+export const DECRYPTION_SHARE_COLUMNS = [
+  "id",
+  "election_id",
+  "trustee_index",
+  "share",
+  "block_number",
+  "timestamp",
+  "tx_hash",
+  "log_index",
+  "valid",
+  "error",
+] as const;
+
+export interface DecryptionShareRow {
+  id: string;
+  election_id: string;
+  trustee_index: number;
+  /** As emitted (UTF-8 JSON of a veritally/decryption-share/v1 file). */
+  share: Buffer;
+  block_number: number;
+  timestamp: Date;
+  tx_hash: string;
+  log_index: number;
+  valid: boolean;
+  error: string | null;
 }
 
 export const BATCH_COLUMNS = [
@@ -171,7 +278,7 @@ export const INTEGRITY_ISSUE_COLUMNS = [
 export interface IntegrityIssueRow {
   id: string;
   election_id: string;
-  kind: "duplicate_ref" | "duplicate_hash" | "duplicate_seq";
+  kind: "duplicate_ref" | "duplicate_hash" | "duplicate_seq" | "invalid_ballot";
   value: string;
   seq: string;
   first_seq: string;
@@ -223,6 +330,8 @@ export interface IndexedBlockRow {
 export const READ_MODEL = {
   election: ELECTION_COLUMNS,
   vote: VOTE_COLUMNS,
+  ballot: BALLOT_COLUMNS,
+  decryption_share: DECRYPTION_SHARE_COLUMNS,
   batch: BATCH_COLUMNS,
   vote_bucket: VOTE_BUCKET_COLUMNS,
   seq_gap: SEQ_GAP_COLUMNS,

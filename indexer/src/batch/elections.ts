@@ -42,6 +42,25 @@ export function newElection(id: string): Election {
     tallyConsistent: true,
     outOfRangeVotes: 0,
     createdEventSeen: false,
+    secret: false,
+    electionKey: null,
+    threshold: null,
+    trusteeCount: null,
+    ceremonyRecord: null,
+    ceremonyRecordError: null,
+    validBallots: 0,
+    invalidBallots: 0,
+    aggregateAlphas: null,
+    aggregateBetas: null,
+    decryptionSharesReceived: 0,
+    decryptionShareTrustees: [],
+    decryptionThresholdReached: false,
+    tallyCounts: null,
+    tallyProof: null,
+    tallyPublishedAtBlock: null,
+    tallyTx: null,
+    tallyValid: null,
+    tallyError: null,
   });
 }
 
@@ -132,7 +151,16 @@ export function countBatch(election: Election, gas: bigint | null, fee: bigint |
   if (fee !== null) election.feesWei += fee;
 }
 
-/** The tally adds up to the votes counted: false only when votes were out of range. */
+/**
+ * The tally adds up to the votes counted: false only when votes were out of range. A secret
+ * election has no clear tally: its published counts must add up to its valid ballots.
+ */
 export function refreshTallyConsistency(election: Election): void {
+  if (election.secret) {
+    election.tallyConsistent =
+      election.tallyCounts == null ||
+      election.tallyCounts.reduce((sum, n) => sum + BigInt(n), 0n) === BigInt(election.validBallots);
+    return;
+  }
   election.tallyConsistent = election.tally.reduce((sum, n) => sum + n, 0) === election.totalVotes;
 }

@@ -11,7 +11,11 @@ export type RegistryEvent =
   | { kind: "created"; args: ReturnType<typeof registry.events.ElectionCreated.decode> }
   | { kind: "closed"; args: ReturnType<typeof registry.events.ElectionClosed.decode> }
   | { kind: "vote"; args: ReturnType<typeof registry.events.VoteRecorded.decode> }
-  | { kind: "batch"; args: ReturnType<typeof registry.events.BatchRecorded.decode> };
+  | { kind: "batch"; args: ReturnType<typeof registry.events.BatchRecorded.decode> }
+  | { kind: "secretCreated"; args: ReturnType<typeof registry.events.SecretElectionCreated.decode> }
+  | { kind: "ballot"; args: ReturnType<typeof registry.events.BallotRecorded.decode> }
+  | { kind: "share"; args: ReturnType<typeof registry.events.DecryptionSharePublished.decode> }
+  | { kind: "tally"; args: ReturnType<typeof registry.events.TallyPublished.decode> };
 
 /** One registry event with the block, log and transaction it came in. */
 export interface EventItem {
@@ -34,6 +38,16 @@ export function decodeRegistryEvent(log: Log): RegistryEvent | null {
         return { kind: "created", args: registry.events.ElectionCreated.decode(log) };
       case registry.events.ElectionClosed.topic:
         return { kind: "closed", args: registry.events.ElectionClosed.decode(log) };
+      case registry.events.SecretElectionCreated.topic: {
+        const args = registry.events.SecretElectionCreated.decode(log);
+        return { kind: "secretCreated", args: { ...args, electionKey: args.electionKey.toLowerCase() } };
+      }
+      case registry.events.BallotRecorded.topic:
+        return { kind: "ballot", args: registry.events.BallotRecorded.decode(log) };
+      case registry.events.DecryptionSharePublished.topic:
+        return { kind: "share", args: registry.events.DecryptionSharePublished.decode(log) };
+      case registry.events.TallyPublished.topic:
+        return { kind: "tally", args: registry.events.TallyPublished.decode(log) };
       default:
         return null;
     }

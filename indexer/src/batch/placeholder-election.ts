@@ -5,6 +5,7 @@
 import * as registry from "../abi/VoteRegistry.js";
 import type { Election } from "../model/index.js";
 import type { Context } from "../processor.js";
+import { emptyAggregate } from "./ballots.js";
 import { newElection, secondsToDate } from "./elections.js";
 import type { EventItem } from "./events.js";
 
@@ -33,6 +34,19 @@ export async function placeholderElection(
   election.scheduledClosesAt = election.closesAt;
   election.recordUntil = stored ? secondsToDate(stored.recordUntil) : NEVER;
   election.metadataHash = metadataHash.toLowerCase();
+  if (stored?.secret) {
+    // The key is stored; the threshold, trustee count and ceremony record were only emitted.
+    election.secret = true;
+    try {
+      election.electionKey = (await registryAt.electionKey(id)).toLowerCase();
+    } catch (error) {
+      ctx.log.warn(
+        `election ${id}: key not readable from the contract at block ${item.block.height}: ${String(error)}`,
+      );
+    }
+    election.ceremonyRecordError = "SecretElectionCreated was not seen (it precedes START_BLOCK): no ceremony record";
+    emptyAggregate(election);
+  }
   election.metadataError =
     "ElectionCreated was not seen (it precedes START_BLOCK): the metadata is unknown; window and choice count come from the contract's storage";
   election.createdAtBlock = item.block.height;

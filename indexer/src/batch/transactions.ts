@@ -1,22 +1,36 @@
 /**
- * Votes wait for the BatchRecorded that follows them in the same transaction: each vote gets its
- * batch when the transaction ends (the next event of another transaction, or the batch's end).
+ * Votes (and sealed ballots) wait for the BatchRecorded that follows them in the same transaction:
+ * each gets its batch when the transaction ends (the next event of another transaction, or the
+ * batch's end).
  */
 import { NonRetryableError } from "@veritally/contracts";
 import { assignBatches } from "../aggregate.js";
 import type { Batch, Vote } from "../model/index.js";
 
-export interface TransactionGrouper {
+/** A row on the sequence that a batch covers: a vote or a sealed ballot. */
+export interface Batched {
+  id: string;
+  election: { id: string };
+  seq: bigint;
+  logIndex: number;
+  txHash: string;
+  batch: Batch;
+}
+
+export interface TransactionGrouper<T extends Batched = Vote> {
   /** An event of transaction `txHash`: settles the previous transaction first when it differs. */
   at(txHash: string): void;
-  addVote(vote: Vote): void;
+  addVote(vote: T): void;
   addBatch(batch: Batch, logIndex: number): void;
   /** Settles the transaction in hand (at the end of the batch). */
   settle(): void;
 }
 
 /** Gives each vote of `votes` its batch among `batches` (the same transaction's); throws when one has none. */
-export function assignVotesToBatches(votes: readonly Vote[], batches: readonly { batch: Batch; logIndex: number }[]) {
+export function assignVotesToBatches<T extends Batched>(
+  votes: readonly T[],
+  batches: readonly { batch: Batch; logIndex: number }[],
+) {
   // The contract's way: the transaction's votes, then one BatchRecorded whose range holds them all.
   const only = batches.length === 1 ? batches[0] : undefined;
   const end = only ? only.batch.firstSeq + BigInt(only.batch.count) : 0n;
@@ -55,9 +69,11 @@ export function assignVotesToBatches(votes: readonly Vote[], batches: readonly {
 }
 
 /** `settled` receives each transaction's votes, their batch assigned, in chain order. */
-export function createTransactionGrouper(settled: (votes: Vote[]) => void): TransactionGrouper {
+export function createTransactionGrouper<T extends Batched = Vote>(
+  settled: (votes: T[]) => void,
+): TransactionGrouper<T> {
   let txHash: string | undefined;
-  let votes: Vote[] = [];
+  let votes: T[] = [];
   let batches: { batch: Batch; logIndex: number }[] = [];
   const settle = () => {
     if (votes.length > 0) {

@@ -6,7 +6,9 @@ import type { Store } from "@subsquid/typeorm-store";
 import { In } from "typeorm";
 import { indexedBlockId } from "../aggregate.js";
 import {
+  type Ballot,
   type Batch,
+  type DecryptionShare,
   type Election,
   IndexedBlock,
   type IntegrityIssue,
@@ -24,6 +26,9 @@ export interface BatchChanges {
   batches: Batch[];
   /** Votes not streamed already (hot blocks, few votes); undefined when they were streamed. */
   votes: Vote[] | undefined;
+  /** Sealed ballots of secret elections (few beside votes: store.insert). */
+  ballots: Ballot[];
+  shares: DecryptionShare[];
   bucketCounts: ReadonlyMap<string, BucketCount>;
   gaps: GapChanges;
   issues: IntegrityIssue[];
@@ -45,6 +50,8 @@ export async function writeBatchChanges(store: Store, changes: BatchChanges): Pr
   await store.upsert(changes.elections);
   await store.insert(changes.batches);
   if (changes.votes) await insertVotes(store, changes.votes);
+  await store.insert(changes.ballots);
+  await store.insert(changes.shares);
   await store.upsert(buckets);
   if (changes.gaps.removed.size) await store.remove(SeqGap, [...changes.gaps.removed]);
   await store.upsert([...changes.gaps.changed.values()]);

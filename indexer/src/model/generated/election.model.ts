@@ -1,6 +1,7 @@
-import {Entity as Entity_, Column as Column_, IntColumn as IntColumn_, DateTimeColumn as DateTimeColumn_, StringColumn as StringColumn_, BooleanColumn as BooleanColumn_, BigIntColumn as BigIntColumn_, OneToMany as OneToMany_} from "@subsquid/typeorm-store"
+import {Entity as Entity_, Column as Column_, IntColumn as IntColumn_, DateTimeColumn as DateTimeColumn_, StringColumn as StringColumn_, BooleanColumn as BooleanColumn_, BigIntColumn as BigIntColumn_, BytesColumn as BytesColumn_, OneToMany as OneToMany_} from "@subsquid/typeorm-store"
 import {PrimaryColumn as PrimaryColumn_} from "typeorm"
 import {Vote} from "./vote.model.js"
+import {Ballot} from "./ballot.model.js"
 import {Batch} from "./batch.model.js"
 
 @Entity_()
@@ -84,6 +85,9 @@ export class Election {
     @DateTimeColumn_({nullable: false})
     scheduledClosesAt!: Date
 
+    /**
+     * votes recorded (secret elections: ballots recorded, valid or not)
+     */
     @IntColumn_({nullable: false})
     totalVotes!: number
 
@@ -133,7 +137,7 @@ export class Election {
     duplicateHashCount!: number
 
     /**
-     * sum(tally) == totalVotes
+     * open elections: sum(tally) == totalVotes; secret elections: true until a tally is published, then sum(tallyCounts) == validBallots
      */
     @BooleanColumn_({nullable: false})
     tallyConsistent!: boolean
@@ -150,8 +154,110 @@ export class Election {
     @BooleanColumn_({nullable: false})
     createdEventSeen!: boolean
 
+    /**
+     * a secret election: sealed ballots (Ballot), not votes; false for open elections
+     */
+    @BooleanColumn_({nullable: false})
+    secret!: boolean
+
+    /**
+     * the trustees' joint election key (ristretto255, 0x-hex) from SecretElectionCreated
+     */
+    @StringColumn_({nullable: true})
+    electionKey!: string | undefined | null
+
+    @IntColumn_({nullable: true})
+    threshold!: number | undefined | null
+
+    @IntColumn_({nullable: true})
+    trusteeCount!: number | undefined | null
+
+    /**
+     * the ceremony record as emitted (the UTF-8 JSON of a veritally/election-key/v1 file)
+     */
+    @BytesColumn_({nullable: true})
+    ceremonyRecord!: Uint8Array | undefined | null
+
+    /**
+     * null when the ceremony record was read and verified (docs/trustee-spec.md 2.4) and matches the key, threshold, trustees and election; else why not
+     */
+    @StringColumn_({nullable: true})
+    ceremonyRecordError!: string | undefined | null
+
+    /**
+     * ballots whose proofs verify (their ciphertexts are in the aggregate)
+     */
+    @IntColumn_({nullable: false})
+    validBallots!: number
+
+    /**
+     * ballots that failed verification (each also an integrity issue of kind invalid_ballot), left out of the aggregate
+     */
+    @IntColumn_({nullable: false})
+    invalidBallots!: number
+
+    /**
+     * the running encrypted aggregate of the valid ballots, per choice: product of the alphas, 0x-hex (identity = zeros)
+     */
+    @StringColumn_({array: true, nullable: true})
+    aggregateAlphas!: (string)[] | undefined | null
+
+    /**
+     * per choice: product of the betas, 0x-hex
+     */
+    @StringColumn_({array: true, nullable: true})
+    aggregateBetas!: (string)[] | undefined | null
+
+    /**
+     * decryption shares published (every DecryptionSharePublished, valid or not)
+     */
+    @IntColumn_({nullable: false})
+    decryptionSharesReceived!: number
+
+    /**
+     * the trustees (ascending) with at least one share that verifies against the aggregate
+     */
+    @IntColumn_({array: true, nullable: false})
+    decryptionShareTrustees!: (number)[]
+
+    /**
+     * at least threshold trustees have a verified share
+     */
+    @BooleanColumn_({nullable: false})
+    decryptionThresholdReached!: boolean
+
+    /**
+     * the published tally's counts (TallyPublished) as decimal strings (uint64), null before it
+     */
+    @StringColumn_({array: true, nullable: true})
+    tallyCounts!: (string)[] | undefined | null
+
+    /**
+     * the record proving the tally as emitted (the UTF-8 JSON of a veritally/tally/v1 file)
+     */
+    @BytesColumn_({nullable: true})
+    tallyProof!: Uint8Array | undefined | null
+
+    @IntColumn_({nullable: true})
+    tallyPublishedAtBlock!: number | undefined | null
+
+    @StringColumn_({nullable: true})
+    tallyTx!: string | undefined | null
+
+    /**
+     * true when the published tally verifies against this indexer's aggregate and ballot count; false when it does not or cannot be checked (see tallyError); null before it
+     */
+    @BooleanColumn_({nullable: true})
+    tallyValid!: boolean | undefined | null
+
+    @StringColumn_({nullable: true})
+    tallyError!: string | undefined | null
+
     @OneToMany_(() => Vote, e => e.election)
     votes!: Vote[]
+
+    @OneToMany_(() => Ballot, e => e.election)
+    ballots!: Ballot[]
 
     @OneToMany_(() => Batch, e => e.election)
     batches!: Batch[]

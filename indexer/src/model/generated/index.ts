@@ -1,4 +1,6 @@
 export * from "./election.model.js"
+export * from "./ballot.model.js"
+export * from "./decryptionShare.model.js"
 export * from "./vote.model.js"
 export * from "./batch.model.js"
 export * from "./voteBucket.model.js"

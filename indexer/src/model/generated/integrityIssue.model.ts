@@ -19,7 +19,7 @@ export class IntegrityIssue {
     election!: Election
 
     /**
-     * duplicate_ref, duplicate_hash, or duplicate_seq (a seq recorded twice; the contract makes it impossible)
+     * duplicate_ref, duplicate_hash, duplicate_seq (a seq recorded twice; the contract makes it impossible), or invalid_ballot (a sealed ballot whose proofs fail; value is the reason)
      */
     @StringColumn_({nullable: false})
     kind!: string
