@@ -6,11 +6,12 @@
  * under the lock, so concurrent starts compile once.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync, utimesSync } from "node:fs";
+import { existsSync, readdirSync, statSync, utimesSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { withDirectoryLock } from "./lock.js";
 
 export const contractsRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** The artifacts the TypeScript side reads (src/artifacts.ts). */
@@ -43,29 +44,6 @@ export function contractsStaleReason(root: string = contractsRoot): string | und
   return undefined;
 }
 
-async function withLock<T>(lock: string, action: () => Promise<T>): Promise<T> {
-  mkdirSync(path.dirname(lock), { recursive: true });
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      // A lock older than five minutes was left by a process that died.
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > 300_000) rmdirSync(lock);
-      } catch {}
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  try {
-    return await action();
-  } finally {
-    rmdirSync(lock);
-  }
-}
-
 /**
  * Builds the contracts of `root` (default: this package) unless their artifacts are fresh.
  * Returns whether it compiled. `onProgress` hears why it builds.
@@ -75,7 +53,7 @@ export async function ensureContractsBuilt(
 ): Promise<boolean> {
   const root = options.root ?? contractsRoot;
   if (contractsStaleReason(root) === undefined) return false;
-  return withLock(path.join(root, "cache", "veritally-build.lock"), async () => {
+  return withDirectoryLock(path.join(root, "cache", "veritally-build.lock"), async () => {
     const reason = contractsStaleReason(root);
     if (reason === undefined) return false;
     options.onProgress?.(`compiling the contracts (${reason})`);

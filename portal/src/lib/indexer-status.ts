@@ -2,6 +2,8 @@
  * Where the indexer stands (its status row) and the indexed height every cached answer is keyed
  * by. Read by every page (the status line) and the response cache.
  */
+
+import type { IndexerStatusRow } from "@veritally/indexer/read-model";
 import type { IndexerReader } from "./indexer-reader.js";
 
 export interface IndexerStatus {
@@ -44,19 +46,22 @@ export function createStatusReads(
   },
 ): StatusReads {
   async function status(): Promise<IndexerStatus | null> {
-    const rows = await db.query<{
-      height: number;
-      chain_head: number;
-      chain_head_at: Date | null;
-      updated_at: Date;
-      lag: number;
-      finalized_height: number;
-      chain_id: number;
-      contract_address: string;
-      start_block: number;
-      error: string | null;
-      error_block: number | null;
-    }>(
+    const rows = await db.query<
+      Pick<
+        IndexerStatusRow,
+        | "height"
+        | "chain_head"
+        | "chain_head_at"
+        | "updated_at"
+        | "lag"
+        | "finalized_height"
+        | "chain_id"
+        | "contract_address"
+        | "start_block"
+        | "error"
+        | "error_block"
+      >
+    >(
       `select height, chain_head, chain_head_at, updated_at, lag, finalized_height, chain_id, contract_address,
               start_block, error, error_block from indexer_status where id = 'status'`,
     );

@@ -16,6 +16,7 @@ import type { Deployment } from "@veritally/contracts/deployment";
 import { type LocalNode, startLocalNode } from "@veritally/contracts/local-node";
 import { NonceManager, Wallet } from "ethers";
 import { type ChildHandle, spawnWithOutput } from "../../../test-helpers/child-process.js";
+import { waitFor as sharedWaitFor } from "../../../test-helpers/wait.js";
 import { repoRoot } from "./databases.js";
 
 export interface CastVote {
@@ -156,18 +157,7 @@ export function startIndexer(chain: TestChain, databaseUrl: string): IndexerProc
   });
 }
 
-/** Polls until `probe` gives a value, or fails with `what` (and the last error). */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== null && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Polls until `probe` gives a value, or fails with `what` (and the last error); a minute by default. */
+export function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000) {
+  return sharedWaitFor(what, probe, timeoutMs, 100);
 }

@@ -4,10 +4,11 @@
  * child process on a free loopback port.
  */
 import { type ChildProcess, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "@veritally/contracts/local-node";
+import { withDirectoryLock } from "@veritally/contracts/lock";
 import { spawnWithOutput } from "../../../test-helpers/child-process.js";
 import { portalRoot, repoRoot } from "./databases.js";
 
@@ -33,27 +34,9 @@ function isFresh(): boolean {
   return built >= newestSource(portalRoot) && built >= newestSource(path.join(repoRoot, "contracts", "src"));
 }
 
-async function withLock<T>(name: string, action: () => T): Promise<T> {
-  const lock = path.join(os.tmpdir(), `${name}.lock`);
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      // A lock older than three minutes was left by a process that died.
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > 180_000) rmdirSync(lock);
-      } catch {}
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  try {
-    return action();
-  } finally {
-    rmdirSync(lock);
-  }
+/** A lock in the temp folder by name; one left for three minutes was left by a process that died. */
+function withLock<T>(name: string, action: () => T): Promise<T> {
+  return withDirectoryLock(path.join(os.tmpdir(), `${name}.lock`), action, { staleMs: 180_000, timeoutMs: 180_000 });
 }
 
 /**
