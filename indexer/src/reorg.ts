@@ -131,6 +131,8 @@ export async function rollbackTo(client: pg.ClientBase, rpc: Rpc, target: number
     await client.query("delete from integrity_issue where block_number > $1", [target]);
     await client.query(`delete from integrity_issue where election_id in ${later}`, [target]);
     await client.query("delete from vote where block_number > $1", [target]);
+    await client.query("delete from ballot where block_number > $1", [target]);
+    await client.query("delete from decryption_share where block_number > $1", [target]);
     await client.query("delete from batch where block_number > $1", [target]);
     await client.query(`delete from vote_bucket where election_id in ${later}`, [target]);
     await client.query(`delete from seq_gap where election_id in ${later}`, [target]);
@@ -138,6 +140,11 @@ export async function rollbackTo(client: pg.ClientBase, rpc: Rpc, target: number
     await client.query(
       `update election set closed = false, closed_at = null, closed_at_block = null, closes_at = scheduled_closes_at
         where closed_at_block > $1`,
+      [target],
+    );
+    await client.query(
+      `update election set tally_counts = null, tally_proof = null, tally_published_at_block = null, tally_tx = null,
+        tally_valid = null, tally_error = null where tally_published_at_block > $1`,
       [target],
     );
     await client.query("delete from indexed_block where height > $1", [target]);
