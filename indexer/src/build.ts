@@ -65,6 +65,7 @@ const EXTERNAL = [
 const SOURCES = [
   path.join(indexerRoot, "src"),
   path.join(indexerRoot, "..", "contracts", "src"),
+  path.join(indexerRoot, "..", "crypto", "src"),
   path.join(indexerRoot, "package.json"),
   // The bundle holds the packages' code too: an install that changed them changed the lockfile.
   path.join(indexerRoot, "..", "package-lock.json"),

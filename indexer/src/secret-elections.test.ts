@@ -22,10 +22,12 @@ import { type HonestCeremony, runHonestCeremony } from "@veritally/crypto/truste
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test-helpers/postgres.js";
+import { PROCESSOR_NODE_FLAGS, prepareIndexer } from "./launch.js";
 import { BALLOT_COLUMNS, DECRYPTION_SHARE_COLUMNS, ELECTION_COLUMNS, selectList } from "./read-model.js";
 import { verifyDerived } from "./recompute.js";
 import { rollbackTo } from "./reorg.js";
 import {
+  type ChildHandle,
   chainTime,
   headHeight,
   type InProcessIndexer,
@@ -34,6 +36,7 @@ import {
   openElection,
   receiptOf,
   recordBatch,
+  spawnIndexerProcess,
   startInProcessIndexer,
   startTestChain,
   type TestChain,
@@ -57,6 +60,7 @@ let expectedAggregate: { alpha: string; beta: string }[] = [];
 let expectedCounts: number[] = [];
 let batchTxs: string[] = [];
 let secondBatchBlock = 0;
+const extra: { db?: TestDatabase; client?: pg.Client; child?: ChildHandle } = {};
 
 const hex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString("hex")}`;
 const utf8 = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
@@ -155,25 +159,26 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  await extra.child?.stop();
+  await extra.client?.end();
+  await extra.db?.drop();
   await indexer?.stop();
   await client?.end();
   await db?.drop();
   await chain?.stop();
 });
 
-async function waitSynced(): Promise<void> {
+async function waitSynced(on: pg.Client = client): Promise<void> {
   const head = await headHeight(chain.provider);
   await waitFor(
     `the indexer at block ${head}`,
-    async () => (await client.query("select height from indexer_status")).rows[0]?.height >= head,
+    async () => (await on.query("select height from indexer_status")).rows[0]?.height >= head,
     120_000,
   );
 }
 
-async function election(id: number) {
-  const { rows } = await client.query(`select ${selectList(ELECTION_COLUMNS)} from election where id = $1`, [
-    String(id),
-  ]);
+async function election(id: number, on: pg.Client = client) {
+  const { rows } = await on.query(`select ${selectList(ELECTION_COLUMNS)} from election where id = $1`, [String(id)]);
   return rows[0];
 }
 
@@ -336,4 +341,16 @@ describe("a secret election rebuilt from the chain alone", () => {
     ]);
     expect(rows[0]?.n).toBe(VOTES.length);
   });
+
+  test("the processor's bundle, as ./veritally start runs it, verifies with the same library and arrives at the same record", async () => {
+    await prepareIndexer();
+    extra.db = await createTestDatabase("indexer_secret_bundle");
+    extra.child = spawnIndexerProcess("lib/start.js", indexerEnv(chain, extra.db.url), [], PROCESSOR_NODE_FLAGS);
+    extra.client = new pg.Client({ connectionString: extra.db.url });
+    await extra.client.connect();
+    await waitSynced(extra.client);
+    expect(await election(SECRET, extra.client)).toEqual(await election(SECRET));
+    const ballots = `select ${selectList(BALLOT_COLUMNS)} from ballot order by election_id, seq`;
+    expect((await extra.client.query(ballots)).rows).toEqual((await client.query(ballots)).rows);
+  }, 180_000);
 });
