@@ -6,17 +6,17 @@
  * This file is the order of things; what each event does is in batch/ (pure functions over the
  * entities, unit-tested alone), repeats in batch/repeats.ts, the writes in batch/write.ts.
  */
-import type { Aggregator } from "@veritally/crypto/trustee";
+import { loadSodiumOps } from "@veritally/crypto/sodium";
 import { In } from "typeorm";
 import { classifySeq, type SeqOutcome } from "./aggregate.js";
 import {
-  addToAggregate,
   ballotRow,
   bytesOfHex,
   countBallot,
   createBallotChecks,
   invalidBallotIssue,
   openAggregate,
+  type RunningAggregate,
   storeAggregate,
 } from "./batch/ballots.js";
 import { createBucketCounter } from "./batch/buckets.js";
@@ -67,6 +67,7 @@ export function createBatchHandler(options: HandlerOptions) {
   const chain = { chainId: options.chainId, contractAddress: contract };
   const ballotChecks = createBallotChecks(chain);
   const keyRecords = createKeyRecords(chain);
+  const sodium = loadSodiumOps();
 
   return async function handleBatch(ctx: Context): Promise<void> {
     // First, so that the builds run beside this batch's work.
@@ -111,11 +112,12 @@ export function createBatchHandler(options: HandlerOptions) {
     });
     const shares: DecryptionShare[] = [];
     // Secret elections' running aggregates, opened from the row at their first valid ballot in this batch.
-    const aggregates = new Map<string, Aggregator>();
-    const aggregateFor = (election: Election): Aggregator => {
+    const ops = await sodium;
+    const aggregates = new Map<string, RunningAggregate>();
+    const aggregateFor = (election: Election): RunningAggregate => {
       let aggregator = aggregates.get(election.id);
       if (!aggregator) {
-        aggregator = openAggregate(election);
+        aggregator = openAggregate(election, ops);
         aggregates.set(election.id, aggregator);
       }
       return aggregator;
@@ -295,7 +297,7 @@ export function createBatchHandler(options: HandlerOptions) {
             const where = { block, at, txHash: item.txHash, logIndex: log.logIndex, inGrace };
             ballotTransactions.addVote(ballotRow(election, args, bytes, result, where));
             // Into the aggregate before counting: the aggregate opens with the count of valid ballots so far.
-            if (result.ok) addToAggregate(aggregateFor(election), bytes, election.choiceCount);
+            if (result.ok) aggregateFor(election).add(bytes);
             else issues.push(invalidBallotIssue(election, args.seq, result.reason, block.height));
             countBallot(election, result.ok, inGrace);
             noteTime(election);

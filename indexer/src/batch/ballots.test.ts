@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { ballotCiphertexts } from "@veritally/crypto/ballot";
+import { loadSodiumOps } from "@veritally/crypto/sodium";
 import { aggregateBallots } from "@veritally/crypto/trustee";
 import { describe, expect, test } from "vitest";
 import {
-  addToAggregate,
   ballotRow,
   ballotSpecOf,
   countBallot,
@@ -57,11 +57,11 @@ describe("sealed ballots, without a database", () => {
 
     // Two batches: the aggregate goes back to the row in between, as the handler does.
     for (const part of [built.slice(0, 2), built.slice(2)]) {
-      const aggregator = openAggregate(election);
+      const aggregator = openAggregate(election, await loadSodiumOps());
       for (const ballot of part) {
         const result = await checks.verify(election, ballot);
         expect(result).toEqual({ ok: true });
-        addToAggregate(aggregator, ballot, CHOICES);
+        aggregator.add(ballot);
         countBallot(election, true, false);
       }
       storeAggregate(election, aggregator);
@@ -143,9 +143,9 @@ describe("sealed ballots, without a database", () => {
     expect(loads).toBe(1);
   });
 
-  test("the aggregate must hold as many ballots as the election counts valid", () => {
+  test("the aggregate must hold as many ballots as the election counts valid", async () => {
     const election = secretElection();
-    const aggregator = openAggregate(election);
+    const aggregator = openAggregate(election, await loadSodiumOps());
     countBallot(election, true, false);
     expect(() => storeAggregate(election, aggregator)).toThrow(
       "election 7: the aggregate holds 0 ballots, the election counts 1 valid ones",
