@@ -25,10 +25,12 @@ beforeAll(async () => {
         metadata_valid, title, choice_labels, created_at_block, created_at, created_tx, closed,
         scheduled_closes_at, total_votes, tally, batch_count, gas_used, fees_wei, grace_votes,
         next_expected_seq, missing_seq_count, duplicate_ref_count, duplicate_hash_count, tally_consistent,
-        out_of_range_votes, created_event_seen)
+        out_of_range_votes, created_event_seen, secret, valid_ballots, invalid_ballots, decryption_shares_received,
+        decryption_share_trustees, decryption_threshold_reached)
       select g::text, 2, now(), now() + interval '1 day', now() + interval '2 days', '0x00', '{}', true,
         'Election ' || g, array['Yes', 'No'], 1, now(), '0x01', false, now() + interval '1 day',
-        case when g = 1 then ${VOTES} else 0 end, array[${VOTES}, 0], 1, 0, 0, 0, ${VOTES}, 0, 0, 0, true, 0, true
+        case when g = 1 then ${VOTES} else 0 end, array[${VOTES}, 0], 1, 0, 0, 0, ${VOTES}, 0, 0, 0, true, 0, true,
+        false, 0, 0, 0, '{}', false
       from generate_series(1, 3) g`);
     await client.query(`
       insert into batch (id, election_id, first_seq, count, block_number, timestamp, tx_hash, in_grace_period)
