@@ -18,6 +18,7 @@ import {
   openAggregate,
   type RunningAggregate,
   storeAggregate,
+  trackerOf,
 } from "./batch/ballots.js";
 import { createBucketCounter } from "./batch/buckets.js";
 import { createChainCheck, type StatusOptions, writeStatus } from "./batch/chain-check.js";
@@ -37,6 +38,7 @@ import { createIndexBuilder } from "./batch/index-builds.js";
 import { placeholderElection } from "./batch/placeholder-election.js";
 import { batchRow, createGasAttribution, duplicateSeqIssue, repeatIssue, voteRow } from "./batch/records.js";
 import { createRepeatCheck, loadSeenValues } from "./batch/repeats.js";
+import { createTrackerCheck } from "./batch/trackers.js";
 import { createTransactionGrouper } from "./batch/transactions.js";
 import { applySecretCreated, applyShare, applyTally, createKeyRecords } from "./batch/trustees.js";
 import { writeBatchChanges } from "./batch/write.js";
@@ -97,6 +99,19 @@ export function createBatchHandler(options: HandlerOptions) {
       repeats.note(idOf(item.event.args.electionId), item.event.args.ref, item.event.args.voteHash);
     }
     await repeats.loadFirsts(store);
+    // Each ballot's bytes and tracker, in event order; earlier ballots with the same trackers.
+    const sealed: { bytes: Uint8Array; tracker: string }[] = [];
+    for (const item of items) {
+      if (item.event.kind !== "ballot") continue;
+      const bytes = bytesOfHex(item.event.args.ballot);
+      sealed.push({ bytes, tracker: trackerOf(bytes) });
+    }
+    const trackers = createTrackerCheck();
+    await trackers.load(
+      store,
+      sealed.map((s) => s.tracker),
+    );
+    let sealedIndex = 0;
 
     // In final blocks each transaction's votes go to Postgres as soon as their batch is known (vote-copy.ts).
     const voteStream = await openVoteStream(store, voteCount);
@@ -285,17 +300,23 @@ export function createBatchHandler(options: HandlerOptions) {
           }
           case "ballot": {
             const args = event.args;
+            const ballot = sealed[sealedIndex++];
+            if (!ballot) throw new Error(`block ${block.height} log ${log.logIndex}: ballot not read before the loop`);
             const found = electionFor(args.electionId, item);
             const election = found instanceof Promise ? await found : found;
             const taken = seqTaken(election, args.seq, block.height, log.logIndex);
             if (taken instanceof Promise ? !(await taken) : !taken) break;
 
-            const bytes = bytesOfHex(args.ballot);
+            const { bytes, tracker } = ballot;
             const checked = ballotChecks.verify(election, bytes);
             const result = checked instanceof Promise ? await checked : checked;
             const inGrace = inGracePeriod(election, at);
             const where = { block, at, txHash: item.txHash, logIndex: log.logIndex, inGrace };
-            ballotTransactions.addVote(ballotRow(election, args, bytes, result, where));
+            ballotTransactions.addVote(ballotRow(election, args, bytes, tracker, result, where));
+            const earlier = trackers.earlier(election.id, tracker, args.seq);
+            if (earlier !== undefined) {
+              issues.push(repeatIssue("duplicate_tracker", election, tracker, args.seq, earlier, block.height));
+            }
             // Into the aggregate before counting: the aggregate opens with the count of valid ballots so far.
             if (result.ok) aggregateFor(election).add(bytes);
             else issues.push(invalidBallotIssue(election, args.seq, result.reason, block.height));

@@ -278,7 +278,7 @@ export const INTEGRITY_ISSUE_COLUMNS = [
 export interface IntegrityIssueRow {
   id: string;
   election_id: string;
-  kind: "duplicate_ref" | "duplicate_hash" | "duplicate_seq" | "invalid_ballot";
+  kind: "duplicate_ref" | "duplicate_hash" | "duplicate_seq" | "invalid_ballot" | "duplicate_tracker";
   value: string;
   seq: string;
   first_seq: string;

@@ -80,7 +80,16 @@ export async function recomputeDerived(client: pg.ClientBase): Promise<void> {
     update election e set missing_seq_count = coalesce(
       (select sum(to_seq - from_seq + 1) from seq_gap g where g.election_id = e.id), 0)`);
 
-  await client.query("delete from integrity_issue where kind in ('duplicate_ref', 'duplicate_hash', 'invalid_ballot')");
+  await client.query(
+    "delete from integrity_issue where kind in ('duplicate_ref', 'duplicate_hash', 'invalid_ballot', 'duplicate_tracker')",
+  );
+  await client.query(`
+    insert into integrity_issue (id, election_id, kind, value, seq, first_seq, block_number)
+    select election_id || '-duplicate_tracker-' || seq::text, election_id, 'duplicate_tracker', tracker, seq, first_seq, block_number from (
+      select election_id, tracker, seq, block_number,
+        first_value(seq) over w as first_seq, row_number() over w as n
+      from ballot window w as (partition by election_id, tracker order by block_number, log_index)
+    ) s where n > 1`);
   await client.query(`
     insert into integrity_issue (id, election_id, kind, value, seq, first_seq, block_number)
     select election_id || '-invalid_ballot-' || seq::text, election_id, 'invalid_ballot', invalid_reason, seq, seq, block_number

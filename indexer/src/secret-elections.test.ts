@@ -46,9 +46,10 @@ import {
 const SECRET = 40;
 const OPEN = 41;
 const CHOICES = 3;
-/** Seq 12 is the forged ballot; the others are honest votes for these choices. */
-const VOTES = [0, 2, 1, 2, 2, 0, 1, 2, 2, 0, 1, 1, 0, 2];
+/** Seq 12 is the forged ballot, seq 14 seq 0's ballot again (a replay); the others are honest votes for these choices. */
+const VOTES = [0, 2, 1, 2, 2, 0, 1, 2, 2, 0, 1, 1, 0, 2, 0];
 const FORGED_SEQ = 12;
+const REPLAYED_SEQ = 14;
 
 let chain: TestChain;
 let db: TestDatabase;
@@ -112,7 +113,7 @@ beforeAll(async () => {
     choices: CHOICES,
   });
   for (const [seq, choice] of VOTES.entries()) {
-    const encoded = builder.build(choice).encoded;
+    const encoded = seq === REPLAYED_SEQ ? Uint8Array.from(sealed[0] ?? []) : builder.build(choice).encoded;
     if (seq === FORGED_SEQ) {
       // One response byte changed: the recorder's key can put anything on chain, the proof tells.
       encoded[2 + 64 * CHOICES + 32 + 5] = (encoded[2 + 64 * CHOICES + 32 + 5] ?? 0) ^ 0x01;
@@ -219,9 +220,9 @@ describe("a secret election rebuilt from the chain alone", () => {
     expect(rows.map((r) => r.batch_tx)).toEqual(VOTES.map((_, seq) => batchTxs[seq < 7 ? 0 : seq < 11 ? 1 : 2]));
   });
 
-  test("the forged ballot is an integrity issue and left out of the running aggregate", async () => {
+  test("the forged ballot is an integrity issue and left out of the running aggregate; the replay is named", async () => {
     const { rows: issues } = await client.query(
-      "select kind, value, seq::text as seq from integrity_issue where election_id = $1",
+      "select kind, value, seq::text as seq, first_seq::text as first from integrity_issue where election_id = $1 order by seq",
       [String(SECRET)],
     );
     expect(issues).toEqual([
@@ -229,6 +230,15 @@ describe("a secret election rebuilt from the chain alone", () => {
         kind: "invalid_ballot",
         value: "proof: challenge mismatch (a commitment, response or the context differs)",
         seq: String(FORGED_SEQ),
+        first: String(FORGED_SEQ),
+      },
+      {
+        kind: "duplicate_tracker",
+        value: `0x${createHash("sha256")
+          .update(sealed[0] ?? new Uint8Array())
+          .digest("hex")}`,
+        seq: String(REPLAYED_SEQ),
+        first: "0",
       },
     ]);
     const e = await election(SECRET);

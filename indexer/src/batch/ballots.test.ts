@@ -87,10 +87,17 @@ describe("sealed ballots, without a database", () => {
     const reason = refused.ok ? "" : refused.reason;
     expect(reason).toMatch(/proof: challenge mismatch|non-canonical scalar/);
     countBallot(election, false, true);
-    const row = ballotRow(election, { electionId: 7n, seq: 5n, ballot: hexOf(forged) }, forged, refused, {
-      ...where,
-      inGrace: true,
-    });
+    const row = ballotRow(
+      election,
+      { electionId: 7n, seq: 5n, ballot: hexOf(forged) },
+      forged,
+      trackerOf(forged),
+      refused,
+      {
+        ...where,
+        inGrace: true,
+      },
+    );
     expect({
       id: row.id,
       valid: row.valid,

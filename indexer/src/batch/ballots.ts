@@ -207,6 +207,7 @@ export function ballotRow(
   election: Election,
   args: BallotArgs,
   ballot: Uint8Array,
+  tracker: string,
   result: VerifyResult,
   where: BallotAt,
 ): Ballot {
@@ -214,7 +215,7 @@ export function ballotRow(
   row.id = voteId(election.id, args.seq);
   row.election = election;
   row.seq = args.seq;
-  row.tracker = trackerOf(ballot);
+  row.tracker = tracker;
   row.ballot = ballot;
   row.blockNumber = where.block.height;
   row.blockHash = where.block.hash;

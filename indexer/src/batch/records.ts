@@ -97,9 +97,9 @@ export function duplicateSeqIssue(election: Election, seq: bigint, height: numbe
   });
 }
 
-/** A ref or vote hash that an earlier vote of the election (seq `firstSeq`) carried already. */
+/** A ref or vote hash that an earlier vote (or a tracker that an earlier ballot) of the election, seq `firstSeq`, carried already. */
 export function repeatIssue(
-  kind: "duplicate_ref" | "duplicate_hash",
+  kind: "duplicate_ref" | "duplicate_hash" | "duplicate_tracker",
   election: Election,
   value: string,
   seq: bigint,

@@ -19,7 +19,7 @@ export class IntegrityIssue {
     election!: Election
 
     /**
-     * duplicate_ref, duplicate_hash, duplicate_seq (a seq recorded twice; the contract makes it impossible), or invalid_ballot (a sealed ballot whose proofs fail; value is the reason)
+     * duplicate_ref, duplicate_hash, duplicate_seq (a seq recorded twice; the contract makes it impossible), invalid_ballot (a sealed ballot whose proofs fail; value is the reason), or duplicate_tracker (a sealed ballot recorded again; value is the tracker)
      */
     @StringColumn_({nullable: false})
     kind!: string
