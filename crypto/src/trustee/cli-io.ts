@@ -73,36 +73,67 @@ export async function getPassphrase(opts: { file?: string | undefined; confirm: 
   if (env !== undefined && env.length > 0) return env;
   if (!process.stdin.isTTY)
     throw new Error(`passphrase: pass --passphrase-file, set ${PASSPHRASE_ENV}, or run in a terminal to be asked`);
-  const first = await promptHidden("Passphrase: ");
-  if (first.length === 0) throw new Error("passphrase: must not be empty");
-  if (opts.confirm && (await promptHidden("Passphrase again: ")) !== first)
-    throw new Error("passphrase: the two entries differ");
-  return first;
+  // Echo goes off before the first prompt is shown and comes back after the last answer, so that
+  // nothing typed early (before a prompt appears, or between the two) is ever echoed; what is
+  // typed ahead is kept for the next prompt.
+  const reader = hiddenLineReader(process.stdin);
+  try {
+    const first = await reader.ask("Passphrase: ");
+    if (first.length === 0) throw new Error("passphrase: must not be empty");
+    if (opts.confirm && (await reader.ask("Passphrase again: ")) !== first)
+      throw new Error("passphrase: the two entries differ");
+    return first;
+  } finally {
+    reader.close();
+  }
 }
 
-function promptHidden(question: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const stdin = process.stdin;
-    process.stderr.write(question);
-    stdin.setRawMode(true);
-    stdin.resume();
-    let value = "";
-    const done = (err?: Error) => {
+/** Lines read from a terminal in raw mode (no echo), each answer to one prompt on stderr. */
+function hiddenLineReader(stdin: NodeJS.ReadStream) {
+  const lines: string[] = [];
+  let current = "";
+  let cancelled = false;
+  let waiting: { resolve: (line: string) => void; reject: (error: Error) => void } | undefined;
+  const settle = () => {
+    if (!waiting) return;
+    const w = waiting;
+    if (cancelled) {
+      waiting = undefined;
+      w.reject(new Error("passphrase: cancelled"));
+      return;
+    }
+    const line = lines.shift();
+    if (line === undefined) return;
+    waiting = undefined;
+    process.stderr.write("\n");
+    w.resolve(line);
+  };
+  const onData = (chunk: Buffer) => {
+    for (const ch of chunk.toString("utf8")) {
+      if (ch === "\r" || ch === "\n") {
+        lines.push(current);
+        current = "";
+      } else if (ch === "\u0003") cancelled = true;
+      else if (ch === "\u007f" || ch === "\b") current = current.slice(0, -1);
+      else current += ch;
+    }
+    settle();
+  };
+  stdin.setRawMode(true);
+  stdin.on("data", onData);
+  stdin.resume();
+  return {
+    ask(question: string): Promise<string> {
+      process.stderr.write(question);
+      return new Promise((resolve, reject) => {
+        waiting = { resolve, reject };
+        settle();
+      });
+    },
+    close() {
+      stdin.off("data", onData);
       stdin.setRawMode(false);
       stdin.pause();
-      stdin.off("data", onData);
-      process.stderr.write("\n");
-      if (err) reject(err);
-      else resolve(value);
-    };
-    const onData = (chunk: Buffer) => {
-      for (const ch of chunk.toString("utf8")) {
-        if (ch === "\r" || ch === "\n") return done();
-        if (ch === "\u0003") return done(new Error("passphrase: cancelled"));
-        if (ch === "\u007f" || ch === "\b") value = value.slice(0, -1);
-        else value += ch;
-      }
-    };
-    stdin.on("data", onData);
-  });
+    },
+  };
 }
