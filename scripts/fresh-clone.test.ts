@@ -26,7 +26,7 @@ import { type LocalNode, startLocalNode } from "@veritally/contracts/local-node"
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "./lib/stack.js";
 
-const WORKSPACES = ["contracts", "relayer", "indexer", "portal"];
+const WORKSPACES = ["contracts", "relayer", "indexer", "portal", "crypto"];
 
 /** The files a clone of the current tree holds: tracked and not-ignored untracked ones that exist. */
 async function cloneTree(target: string): Promise<void> {
@@ -50,7 +50,12 @@ async function cloneTree(target: string): Promise<void> {
     if (entry === "@veritally" || entry.startsWith(".veritally")) continue;
     symlinkSync(path.join(repoRoot, "node_modules", entry), path.join(modules, entry));
   }
-  for (const ws of WORKSPACES) symlinkSync(path.join(target, ws), path.join(modules, "@veritally", ws));
+  for (const ws of WORKSPACES) {
+    symlinkSync(path.join(target, ws), path.join(modules, "@veritally", ws));
+    // A workspace's own versions of packages (npm nests them when the root holds another version).
+    const nested = path.join(repoRoot, ws, "node_modules");
+    if (existsSync(nested)) symlinkSync(nested, path.join(target, ws, "node_modules"));
+  }
 }
 
 let clone: string;
