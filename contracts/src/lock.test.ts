@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, utimesSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, statSync, utimesSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -22,7 +22,8 @@ describe("withDirectoryLock", () => {
   it("takes over a lock left behind, and releases it when the action throws", async () => {
     const lock = path.join(mkdtempSync(path.join(os.tmpdir(), "lock-")), "x.lock");
     mkdirSync(lock);
-    const old = new Date(Date.now() - 10_000);
+    // Ten seconds older than its creation, by the file system's clock (not this process's).
+    const old = new Date(statSync(lock).mtimeMs - 10_000);
     utimesSync(lock, old, old);
     await expect(
       withDirectoryLock(

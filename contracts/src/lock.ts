@@ -4,7 +4,7 @@
  * take it, so one process builds and the others wait. A lock older than `staleMs` was left by a
  * process that died and is taken over.
  */
-import { mkdirSync, rmdirSync, statSync } from "node:fs";
+import { mkdirSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 export interface LockOptions {
@@ -12,6 +12,20 @@ export interface LockOptions {
   staleMs?: number;
   /** Waiting longer than this fails (default 5 minutes). */
   timeoutMs?: number;
+}
+
+/**
+ * The file system's clock, read from a file written now: a lock's age is measured against it, not
+ * against this process's clock, which may differ (a test moves it a year ahead).
+ */
+function fileSystemNow(dir: string): number {
+  const probe = path.join(dir, `.clock-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  writeFileSync(probe, "");
+  try {
+    return statSync(probe).mtimeMs;
+  } finally {
+    rmSync(probe, { force: true });
+  }
 }
 
 export async function withDirectoryLock<T>(
@@ -28,7 +42,7 @@ export async function withDirectoryLock<T>(
       break;
     } catch {
       try {
-        if (Date.now() - statSync(lockDir).mtimeMs > staleMs) rmdirSync(lockDir);
+        if (fileSystemNow(path.dirname(lockDir)) - statSync(lockDir).mtimeMs > staleMs) rmdirSync(lockDir);
       } catch {}
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${lockDir}`);
       await new Promise((r) => setTimeout(r, 200));
