@@ -73,6 +73,14 @@ export async function startPortal(env: Record<string, string>): Promise<PortalSe
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
+      // The test's clock (test-helpers/clock-offset.mjs moves it for the year-ahead run) is the
+      // portal's too, as it is every other process a test starts.
+      ...(process.env.VERITALLY_CLOCK_OFFSET_DAYS
+        ? {
+            VERITALLY_CLOCK_OFFSET_DAYS: process.env.VERITALLY_CLOCK_OFFSET_DAYS,
+            NODE_OPTIONS: process.env.NODE_OPTIONS ?? "",
+          }
+        : {}),
       HOST: "127.0.0.1",
       PORT: String(port),
       ...env,
