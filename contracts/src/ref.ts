@@ -9,7 +9,9 @@
  */
 import { InvalidInputError } from "./errors.js";
 
-const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/** Crockford's base32 digits, value order. */
+export const CROCKFORD_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const ALPHABET = CROCKFORD_ALPHABET;
 const VALUES = new Map<string, number>([...ALPHABET].map((c, i) => [c, i]));
 for (const [alias, canonical] of [
   ["I", "1"],
@@ -17,6 +19,11 @@ for (const [alias, canonical] of [
   ["O", "0"],
 ] as const) {
   VALUES.set(alias, VALUES.get(canonical) as number);
+}
+
+/** The value of one Crockford base32 character (upper case; I and L read as 1, O as 0), or undefined. */
+export function crockfordValue(char: string): number | undefined {
+  return VALUES.get(char);
 }
 
 /** Bytes of a ref (bytes16 on chain). */

@@ -4,8 +4,7 @@
  * mismatch), the built portal, and Debian's Chromium driven by playwright-core.
  * Set PORTAL_SCREENSHOT_DIR to keep the screenshots (the README's comes from here).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { encodeReceipt, encodeRef } from "@veritally/contracts";
@@ -13,6 +12,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type TestBrowser } from "../../test-helpers/browser.js";
 import { createTestDatabase, type TestDatabase } from "../../test-helpers/postgres.js";
+import { axeViolations } from "./testing/axe.js";
 import {
   type CastVote,
   castVotes,
@@ -370,7 +370,6 @@ describe("on a 375-pixel-wide screen", () => {
 describe("axe-core on the pages that need the relayer or a login", () => {
   // The other pages are in readers.test.ts; these need the relayer's audit database or the
   // operators' session (logged in by the operators' test above, same browser profile).
-  const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
   const paths = [`/elections/${ELECTION}/cross-check`, "/admin", "/elections/404404"];
   for (const width of [1280, 375]) {
     for (const dark of [false, true]) {
@@ -382,16 +381,7 @@ describe("axe-core on the pages that need the relayer or a login", () => {
           await page.goto(`${portal.url}${p}`);
           expect(new URL(page.url()).pathname).toBe(p);
           await page.waitForLoadState("load");
-          await page.evaluate(axeSource);
-          const violations = await page.evaluate(async () => {
-            const axe = (
-              window as unknown as {
-                axe: { run(): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> };
-              }
-            ).axe;
-            const result = await axe.run();
-            return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-          });
+          const violations = await axeViolations(page);
           for (const v of violations) found.push(`${p}: ${v}`);
         }
         expect(found).toEqual([]);

@@ -3,14 +3,14 @@
  * dark, with and without JavaScript, and axe-core on every page. The indexer's database is seeded
  * (testing/seed.ts): an open election with a roll and a contact, and a closed, final one.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import { encodeRef } from "@veritally/contracts";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type TestBrowser } from "../../test-helpers/browser.js";
 import type { TestDatabase } from "../../test-helpers/postgres.js";
+import { axeViolations } from "./testing/axe.js";
 import { waitFor } from "./testing/chain.js";
 import { createIndexerDatabase, portalRoot, withClient } from "./testing/databases.js";
 import { type SeededElection, seedIndexerElection, seedIndexerStatus } from "./testing/seed.js";
@@ -19,7 +19,6 @@ import { type PortalServer, startPortal } from "./testing/server.js";
 const EXPLORER = "https://explorer.example";
 const CONTACT = "observers@harbour.example";
 const WIDTHS = [1280, 375] as const;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 let db: TestDatabase;
 let portal: PortalServer;
@@ -281,17 +280,7 @@ describe("axe-core", () => {
         for (const p of paths()) {
           await page.goto(`${portal.url}${p}`);
           await page.waitForLoadState("load");
-          // evaluate is not subject to the page's CSP (script-src 'self'), a script tag would be.
-          await page.evaluate(axeSource);
-          const violations = await page.evaluate(async () => {
-            const axe = (
-              window as unknown as {
-                axe: { run(): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> };
-              }
-            ).axe;
-            const result = await axe.run();
-            return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-          });
+          const violations = await axeViolations(page);
           for (const v of violations) found.push(`${p}: ${v}`);
         }
         expect(found).toEqual([]);

@@ -2,7 +2,12 @@
  * Elections as the indexer records them: the list of the home page, the figures of an election's
  * page (tally, completeness, batches, timeline) and its open-data JSON.
  */
-import { ELECTION_COLUMNS, type ElectionRow, selectList } from "@veritally/indexer/read-model";
+import {
+  ELECTION_COLUMNS,
+  type ElectionRow,
+  type BatchRow as IndexerBatchRow,
+  selectList,
+} from "@veritally/indexer/read-model";
 import { neutraliseBidi } from "./display-text.js";
 import { type ElectionExtras, extrasOf } from "./election-extras.js";
 import type { IndexerReader } from "./indexer-reader.js";
@@ -152,17 +157,12 @@ function summaryOf(r: ElectionRow, now: number): ElectionSummary {
   };
 }
 
-function batchOf(r: {
-  id: string;
-  first_seq: string;
-  count: number;
-  block_number: number;
-  timestamp: Date;
-  tx_hash: string;
-  gas_used: string | null;
-  fee_wei: string | null;
-  in_grace_period: boolean;
-}): BatchRow {
+function batchOf(
+  r: Pick<
+    IndexerBatchRow,
+    "id" | "first_seq" | "count" | "block_number" | "timestamp" | "tx_hash" | "gas_used" | "fee_wei" | "in_grace_period"
+  >,
+): BatchRow {
   return {
     id: r.id,
     firstSeq: r.first_seq,

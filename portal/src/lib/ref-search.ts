@@ -4,17 +4,8 @@
  * database walks its ref index. The human form is Crockford base32 of the 128-bit ref, padded to
  * 130 bits at the top, so a prefix of k characters fixes the top 5k bits.
  */
-import { InvalidInputError } from "@veritally/contracts";
+import { crockfordValue, InvalidInputError } from "@veritally/contracts";
 
-const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-const VALUES = new Map<string, number>([...ALPHABET].map((c, i) => [c, i]));
-for (const [alias, canonical] of [
-  ["I", "1"],
-  ["L", "1"],
-  ["O", "0"],
-] as const) {
-  VALUES.set(alias, VALUES.get(canonical) as number);
-}
 const DIGITS = 26;
 const MAX = (1n << 128n) - 1n;
 
@@ -34,7 +25,7 @@ export function refRangeOf(query: string): { from: string; to: string } {
   if (compact === "") throw new InvalidInputError("search", "type the first characters of a reference");
   let value = 0n;
   for (const [i, c] of [...compact].entries()) {
-    const d = VALUES.get(c);
+    const d = crockfordValue(c);
     if (d === undefined) {
       throw new InvalidInputError("search", `character ${i + 1} ('${c}') cannot be in a reference`);
     }
