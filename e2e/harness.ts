@@ -82,7 +82,13 @@ async function launchTestStack(place: TestStackPlace, overrides: TestStackOverri
   }).catch((error: Error) => {
     throw new Error(`${error.message}\nstartup log:\n${log.join("\n")}`);
   });
-  const provider = new JsonRpcProvider(stack.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 200 });
+  // No answer cache: ethers keeps answers 250 ms, and a block read just before a revert or reorg
+  // would be served again after it (a test saw its own transaction 'replaced' by a reverted one).
+  const provider = new JsonRpcProvider(stack.rpcUrl, undefined, {
+    staticNetwork: true,
+    pollingInterval: 200,
+    cacheTimeout: -1,
+  });
   const manager = new NonceManager(new Wallet(LOCAL_ACCOUNTS.deployer.privateKey, provider));
   const clients = await registerClients(stack.urls.relayer, stack.adminApiKey, 3);
   return {

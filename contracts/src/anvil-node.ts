@@ -102,7 +102,13 @@ export async function startAnvilNode(options: AnvilOptions = {}): Promise<LocalN
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, pollingInterval: 100 });
+  // No answer cache: ethers keeps answers 250 ms, and a block read just before a revert or reorg
+  // would be served again after it (a test saw its own transaction 'replaced' by a reverted one).
+  const provider = new JsonRpcProvider(rpcUrl, undefined, {
+    staticNetwork: true,
+    pollingInterval: 100,
+    cacheTimeout: -1,
+  });
   return {
     rpcUrl,
     port,

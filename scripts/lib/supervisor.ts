@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { backoffDelay } from "@veritally/contracts";
 
@@ -153,10 +154,18 @@ export async function waitUntil(
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   while (!(await check().catch(() => false))) {
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${options.logFile ? ` (see ${options.logFile})` : ""}`);
+      // The log's last lines go into the error: CI removes the log's directory with the stack.
+      const tail = options.logFile ? await logTail(options.logFile, 30) : "";
+      throw new Error(`timed out waiting for ${what}${options.logFile ? ` (see ${options.logFile})${tail}` : ""}`);
     }
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 200));
   }
+}
+
+async function logTail(file: string, lines: number): Promise<string> {
+  const text = await readFile(file, "utf8").catch(() => "");
+  const last = text.trimEnd().split("\n").slice(-lines).join("\n");
+  return last ? `; its last lines:\n${last}` : "";
 }
 
 export async function httpOk(url: string, headers: Record<string, string> = {}): Promise<boolean> {
