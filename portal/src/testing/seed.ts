@@ -5,7 +5,7 @@
  * election row with insertElection (exported as @veritally/portal/testing/seed).
  * Refs and hashes are pseudo-random from a seed unless the caller gives real votes.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { ELECTION_COLUMNS } from "@veritally/indexer/read-model";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
@@ -505,4 +505,235 @@ export async function seedRelayerElection(
        accepted_at) from stdin`,
     rows(),
   );
+}
+
+export interface SecretElectionSeed {
+  id: string;
+  /** The clock the default times are placed around (default: the wall clock). */
+  now?: Date;
+  title?: string;
+  choices?: string[];
+  opensAt?: Date;
+  closesAt?: Date;
+  recordUntil?: Date;
+  /** Sealed ballots recorded, seq 0, 1, 2, … */
+  ballots: number;
+  /** Seqs whose proofs do not verify (stored invalid, left out of the aggregate). */
+  invalidSeqs?: number[];
+  batchSize?: number;
+  firstBatchAt?: Date;
+  secondsPerBatch?: number;
+  firstBlock?: number;
+  threshold?: number;
+  trustees?: number;
+  /** Decryption shares on chain, in publication order (a refused one carries its error). */
+  shares?: { trustee: number; valid: boolean; error?: string }[];
+  /** The published tally; absent: not published yet. */
+  tally?: { counts: number[]; valid: boolean; error?: string };
+  seed?: number;
+}
+
+export interface SeededBallot {
+  seq: number;
+  /** SHA-256 of the ballot's bytes, 0x-hex. */
+  tracker: string;
+  valid: boolean;
+  invalidReason: string | null;
+  blockNumber: number;
+  txHash: string;
+  timestamp: Date;
+}
+
+export interface SeededSecretElection {
+  id: string;
+  choices: string[];
+  ballots: SeededBallot[];
+  batches: SeededBatch[];
+  lastBlock: number;
+  /** The block of the last share or the tally, when any was published. */
+  lastPublishedBlock: number;
+}
+
+/** The reason the indexer's verifier gives for a ballot whose proof was altered. */
+export const FORGED_BALLOT_REASON = "proof: challenge mismatch (a commitment, response or the context differs)";
+
+/**
+ * Writes a secret election as the indexer leaves it: the election row with its secret columns,
+ * its batches and sealed ballots (pseudo-random bytes: nothing in the portal decodes them), the
+ * invalid ones as integrity issues, the buckets, the trustees' shares and the tally when given.
+ */
+export async function seedSecretElection(
+  client: pg.PoolClient | pg.Client,
+  spec: SecretElectionSeed,
+): Promise<SeededSecretElection> {
+  const choices = spec.choices ?? ["Park", "Library", "Pool"];
+  const seed = spec.seed ?? Number(BigInt(spec.id) % 100_000n) + 11;
+  const next = prng(seed);
+  const batchSize = spec.batchSize ?? 10;
+  const secondsPerBatch = spec.secondsPerBatch ?? 20;
+  const now = spec.now?.getTime() ?? Date.now();
+  const count = spec.ballots;
+  const firstBatchAt = spec.firstBatchAt ?? new Date(now - Math.ceil(count / batchSize) * secondsPerBatch * 1000);
+  const firstBlock = spec.firstBlock ?? 100;
+  const invalid = new Set(spec.invalidSeqs ?? []);
+  const batches: SeededBatch[] = [];
+  for (let first = 0, k = 0; first < count; first += batchSize, k++) {
+    batches.push({
+      relayerId: 0,
+      txHash: hexOf(next, 32),
+      blockNumber: firstBlock + k,
+      timestamp: new Date(firstBatchAt.getTime() + k * secondsPerBatch * 1000),
+      firstSeq: first,
+      count: Math.min(batchSize, count - first),
+    });
+  }
+  const opensAt = spec.opensAt ?? new Date((batches[0]?.timestamp.getTime() ?? now) - 3_600_000);
+  const closesAt = spec.closesAt ?? new Date(now + 3_600_000);
+  const recordUntil = spec.recordUntil ?? new Date(closesAt.getTime() + 3_600_000);
+  const title = spec.title ?? `Secret election ${spec.id}`;
+  await insertElection(client, {
+    id: spec.id,
+    choices,
+    opensAt,
+    closesAt,
+    recordUntil,
+    metadataRaw: JSON.stringify({ title, description: "", choices }),
+    title,
+    description: "",
+    createdAtBlock: firstBlock - 1,
+    createdAt: opensAt,
+  });
+  const blockHash = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
+  const ballots: SeededBallot[] = [];
+  const minute = new Map<number, number>();
+  const hour = new Map<number, number>();
+  let gasTotal = 0n;
+  let feeTotal = 0n;
+  const ballotBytes = 2 + 128 * choices.length + 64;
+  for (const b of batches) {
+    const gas = GAS_FIXED + 29_000n * BigInt(b.count);
+    gasTotal += gas;
+    feeTotal += gas * GAS_PRICE;
+    const batchId = `${b.txHash}-${b.count}`;
+    await client.query(
+      `insert into batch (id, first_seq, count, block_number, timestamp, tx_hash, gas_used, effective_gas_price, fee_wei,
+         in_grace_period, election_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, false, $10)`,
+      [batchId, b.firstSeq, b.count, b.blockNumber, b.timestamp, b.txHash, gas, GAS_PRICE, gas * GAS_PRICE, spec.id],
+    );
+    const rows: unknown[][] = [];
+    for (let i = 0; i < b.count; i++) {
+      const seq = b.firstSeq + i;
+      const bytes = Buffer.from(hexOf(next, ballotBytes + 8).slice(2, 2 + ballotBytes * 2), "hex");
+      const tracker = `0x${createHash("sha256").update(bytes).digest("hex")}`;
+      const valid = !invalid.has(seq);
+      const reason = valid ? null : FORGED_BALLOT_REASON;
+      ballots.push({
+        seq,
+        tracker,
+        valid,
+        invalidReason: reason,
+        blockNumber: b.blockNumber,
+        txHash: b.txHash,
+        timestamp: b.timestamp,
+      });
+      rows.push([`${spec.id}-${seq}`, seq, tracker, bytes, b.blockNumber, blockHash(b.blockNumber), i, valid, reason]);
+      const t = b.timestamp.getTime();
+      minute.set(Math.floor(t / 60_000) * 60_000, (minute.get(Math.floor(t / 60_000) * 60_000) ?? 0) + 1);
+      hour.set(Math.floor(t / 3_600_000) * 3_600_000, (hour.get(Math.floor(t / 3_600_000) * 3_600_000) ?? 0) + 1);
+    }
+    await client.query(
+      `insert into ballot (id, seq, tracker, ballot, block_number, block_hash, timestamp, tx_hash, log_index,
+         in_grace_period, valid, invalid_reason, election_id, batch_id)
+       select id, seq, tracker, ballot, block_number, block_hash, $1, $2, log_index, false, valid, invalid_reason, $3, $4
+         from unnest($5::text[], $6::numeric[], $7::text[], $8::bytea[], $9::int[], $10::text[], $11::int[],
+                     $12::boolean[], $13::text[])
+           as x(id, seq, tracker, ballot, block_number, block_hash, log_index, valid, invalid_reason)`,
+      [b.timestamp, b.txHash, spec.id, batchId, ...[0, 1, 2, 3, 4, 5, 6, 7, 8].map((k) => rows.map((r) => r[k]))],
+    );
+  }
+  for (const [granularity, map] of [
+    ["minute", minute],
+    ["hour", hour],
+  ] as const) {
+    for (const [start, n] of map) {
+      await client.query(
+        "insert into vote_bucket (id, granularity, start, count, election_id) values ($1, $2, $3, $4, $5)",
+        [`${spec.id}-${granularity}-${start / 1000}`, granularity, new Date(start), n, spec.id],
+      );
+    }
+  }
+  for (const b of ballots.filter((x) => !x.valid)) {
+    await client.query(
+      `insert into integrity_issue (id, election_id, kind, value, seq, first_seq, block_number)
+       values ($1, $2, 'invalid_ballot', $3, $4, $4, $5)`,
+      [`${spec.id}-invalid_ballot-${b.seq}`, spec.id, b.invalidReason, b.seq, b.blockNumber],
+    );
+  }
+  const lastBlock = batches[batches.length - 1]?.blockNumber ?? firstBlock - 1;
+  let block = lastBlock;
+  const at = (k: number) => new Date(Math.max(now - 60_000, recordUntil.getTime() + 1000) + k * 1000);
+  const verified: number[] = [];
+  for (const [k, s] of (spec.shares ?? []).entries()) {
+    block += 1;
+    await client.query(
+      `insert into decryption_share (id, election_id, trustee_index, share, block_number, timestamp, tx_hash, log_index,
+         valid, error) values ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)`,
+      [
+        `${spec.id}-share-${k}`,
+        spec.id,
+        s.trustee,
+        Buffer.from(JSON.stringify({ format: "veritally/decryption-share/v1", trustee: s.trustee })),
+        block,
+        at(k),
+        hexOf(next, 32),
+        s.valid,
+        s.valid ? null : (s.error ?? "share: the proof does not verify"),
+      ],
+    );
+    if (s.valid && !verified.includes(s.trustee)) verified.push(s.trustee);
+  }
+  verified.sort((a, b) => a - b);
+  const threshold = spec.threshold ?? 3;
+  const validBallots = ballots.filter((b) => b.valid).length;
+  const tally = spec.tally;
+  if (tally) block += 1;
+  const point = () => hexOf(next, 32);
+  await client.query(
+    `update election set secret = true, election_key = $2, threshold = $3, trustee_count = $4, ceremony_record = $5,
+       ceremony_record_error = null, valid_ballots = $6, invalid_ballots = $7, aggregate_alphas = $8,
+       aggregate_betas = $9, decryption_shares_received = $10, decryption_share_trustees = $11,
+       decryption_threshold_reached = $12, tally_counts = $13, tally_proof = $14, tally_published_at_block = $15,
+       tally_tx = $16, tally_valid = $17, tally_error = $18, tally_consistent = $19, total_votes = $20::int,
+       first_vote_at = $21, last_vote_at = $22, batch_count = $23, gas_used = $24, fees_wei = $25,
+       next_expected_seq = $20::int
+     where id = $1`,
+    [
+      spec.id,
+      point(),
+      threshold,
+      spec.trustees ?? 5,
+      Buffer.from(JSON.stringify({ format: "veritally/election-key/v1" })),
+      validBallots,
+      count - validBallots,
+      choices.map(point),
+      choices.map(point),
+      spec.shares?.length ?? 0,
+      verified,
+      verified.length >= threshold,
+      tally ? tally.counts.map(String) : null,
+      tally ? Buffer.from(JSON.stringify({ format: "veritally/tally/v1" })) : null,
+      tally ? block : null,
+      tally ? hexOf(next, 32) : null,
+      tally ? tally.valid : null,
+      tally && !tally.valid ? (tally.error ?? "tally proof: the proof does not verify") : null,
+      !tally || tally.counts.reduce((a, b) => a + b, 0) === validBallots,
+      count,
+      batches[0]?.timestamp ?? null,
+      batches[batches.length - 1]?.timestamp ?? null,
+      batches.length,
+      gasTotal.toString(),
+      feeTotal.toString(),
+    ],
+  );
+  return { id: spec.id, choices, ballots, batches, lastBlock, lastPublishedBlock: block };
 }
