@@ -119,9 +119,9 @@ export interface LogQuery {
   readonly topics: readonly (string | readonly string[] | null)[];
   readonly fromBlock: number;
   readonly toBlock: number;
-  /** First range tried, in blocks (default 2,000). */
+  /** First range tried, in blocks (default 100). */
   readonly initialRange?: number;
-  /** Aimed-at logs per page: the range halves above twice this and doubles below half of it. */
+  /** Aimed-at logs per page (default 2,000): each range is sized from the last page's density. */
   readonly targetLogs?: number;
 }
 
@@ -136,7 +136,7 @@ export async function forEachLogPage(
   consume: (logs: readonly RpcLog[], page: { fromBlock: number; toBlock: number }) => Promise<void> | void,
 ): Promise<void> {
   const target = query.targetLogs ?? 2_000;
-  let range = Math.max(1, query.initialRange ?? 2_000);
+  let range = Math.max(1, query.initialRange ?? 100);
   type Page = { logs: RpcLog[]; from: number; to: number };
   const fetchRange = async (from: number): Promise<Page> => {
     for (;;) {
@@ -161,8 +161,9 @@ export async function forEachLogPage(
   let next: Promise<Page> | undefined = fetchRange(query.fromBlock);
   while (next) {
     const page: Page = await next;
-    if (page.logs.length > 2 * target) range = Math.max(1, Math.floor(range / 2));
-    else if (page.logs.length < target / 2) range = Math.min(1_000_000, range * 2);
+    // The next range aims at `target` logs from this page's density, moving at most 8× down or 2× up.
+    const aimed = Math.floor((range * target) / Math.max(1, page.logs.length));
+    range = Math.max(1, Math.floor(range / 8), Math.min(1_000_000, range * 2, aimed));
     next = page.to < query.toBlock ? fetchRange(page.to + 1) : undefined;
     // A rejected prefetch is awaited in the next round; until then it must not count as unhandled.
     next?.catch(() => {});

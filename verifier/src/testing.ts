@@ -209,19 +209,24 @@ export function decrypt(
   validBallots: readonly Uint8Array[],
   trustees: readonly number[],
 ): Decryption {
-  const { record, secretShares } = election.ceremony;
   const aggregate = aggregateBallots(
     validBallots.map((b) => ballotCiphertexts(b)),
     election.choices,
   );
-  const input: TallyInput = {
-    context: record.context,
-    jointKey: record.jointKey,
-    ballotCount: validBallots.length,
-    aggregate,
-  };
+  return decryptAggregate(election, aggregate, validBallots.length, trustees);
+}
+
+/** The same from an aggregate already added up (of `ballotCount` valid ballots). */
+export function decryptAggregate(
+  election: SecretElection,
+  aggregate: Ciphertext[],
+  ballotCount: number,
+  trustees: readonly number[],
+): Decryption {
+  const { record, secretShares } = election.ceremony;
+  const input: TallyInput = { context: record.context, jointKey: record.jointKey, ballotCount, aggregate };
   const shares = trustees.map((t) => partialDecrypt(record, t, secretShares[t - 1] ?? 0n, aggregate, csprng));
-  const tally = computeTally(record, aggregate, validBallots.length, shares);
+  const tally = computeTally(record, aggregate, ballotCount, shares);
   return { input, aggregate, shares, tally };
 }
 

@@ -112,6 +112,26 @@ interface PendingBallot extends Where {
   readonly counts: boolean;
 }
 
+/**
+ * BallotRecorded's data, abi.encode(uint64 seq, bytes ballot), read strictly: the seq word below
+ * 2^64, the offset 0x40, the length, the bytes and zero padding, nothing more. Anything else is left
+ * to the ABI decoder (null), which decodes or refuses it.
+ */
+export function decodeBallotData(data: string): { seq: bigint; ballot: Uint8Array } | null {
+  if (!data.startsWith("0x") || data.length < 2 + 64 * 3) return null;
+  const word = (i: number) => data.slice(2 + 64 * i, 2 + 64 * (i + 1));
+  const seqWord = word(0);
+  if (!seqWord.startsWith("000000000000000000000000000000000000000000000000")) return null;
+  if (word(1) !== "0000000000000000000000000000000000000000000000000000000000000040") return null;
+  const length = Number.parseInt(word(2), 16);
+  if (!Number.isSafeInteger(length)) return null;
+  const padded = Math.ceil(length / 32) * 64;
+  if (data.length !== 2 + 64 * 3 + padded) return null;
+  const body = data.slice(2 + 64 * 3);
+  if (!/^[0-9a-fA-F]*$/.test(body) || /[^0]/.test(body.slice(length * 2))) return null;
+  return { seq: BigInt(`0x${seqWord}`), ballot: bytesOf(body.slice(0, length * 2)) };
+}
+
 /** Seqs seen, as bits; grows past the contract's count if the logs hold more. */
 class SeqSet {
   private bits: Uint8Array;
@@ -365,6 +385,34 @@ export async function verifyElection(options: VerifyOptions): Promise<Report> {
     return n;
   };
 
+  const onBallot = async (log: RpcLog, seqValue: bigint, bytes: Uint8Array): Promise<void> => {
+    needCreation(log);
+    const w = where(log);
+    const seq = seqOf(seqValue, w);
+    const tracker = trackerOf(bytes);
+    const first = trackers.get(tracker);
+    if (first === undefined) trackers.set(tracker, seq < 0 ? Number(seqValue) : seq);
+    else if (seq >= 0) {
+      repeatedTrackerCount += 1;
+      if (repeatedTrackers.length < listLimit) repeatedTrackers.push({ seq, firstSeq: first, tracker });
+    }
+    if (!pool) {
+      // A ballot in an election that is not secret (or whose key does not decode): refused, named by seq.
+      invalid += 1;
+      if (invalidBallots.length < listLimit) {
+        invalidBallots.push({
+          seq: Number(seqValue),
+          reason: secretCreated ? "election key: does not decode" : "a sealed ballot in an open election",
+          tracker,
+          ...w,
+        });
+      }
+      return;
+    }
+    buffer.push({ seq: Number(seqValue), bytes, counts: seq >= 0, ...w });
+    if (buffer.length >= batchSize) await dispatch();
+  };
+
   try {
     await forEachLogPage(
       rpc,
@@ -381,6 +429,14 @@ export async function verifyElection(options: VerifyOptions): Promise<Report> {
             throw new SetupError(
               `--rpc: the node answered a log of another contract or election (block ${log.blockNumber})`,
             );
+          }
+          // The hot path: a ballot's log read by its ABI layout directly (ethers' decoder costs 0.3 ms a log).
+          if (log.topics[0] === TOPICS.BallotRecorded) {
+            const fast = decodeBallotData(log.data);
+            if (fast) {
+              await onBallot(log, fast.seq, fast.ballot);
+              continue;
+            }
           }
           let parsed: LogDescription | null;
           try {
@@ -435,34 +491,9 @@ export async function verifyElection(options: VerifyOptions): Promise<Report> {
               } else openCounts[choice] = (openCounts[choice] ?? 0) + 1;
               break;
             }
-            case "BallotRecorded": {
-              needCreation(log);
-              const bytes = bytesOf(a.ballot);
-              const seq = seqOf(a.seq, w);
-              const tracker = trackerOf(bytes);
-              const first = trackers.get(tracker);
-              if (first === undefined) trackers.set(tracker, seq < 0 ? Number(a.seq) : seq);
-              else if (seq >= 0) {
-                repeatedTrackerCount += 1;
-                if (repeatedTrackers.length < listLimit) repeatedTrackers.push({ seq, firstSeq: first, tracker });
-              }
-              if (!pool) {
-                // A ballot in an election that is not secret (or whose key does not decode): refused, named by seq.
-                invalid += 1;
-                if (invalidBallots.length < listLimit) {
-                  invalidBallots.push({
-                    seq: Number(a.seq),
-                    reason: secretCreated ? "election key: does not decode" : "a sealed ballot in an open election",
-                    tracker,
-                    ...w,
-                  });
-                }
-                break;
-              }
-              buffer.push({ seq: Number(a.seq), bytes, counts: seq >= 0, ...w });
-              if (buffer.length >= batchSize) await dispatch();
+            case "BallotRecorded":
+              await onBallot(log, a.seq, bytesOf(a.ballot));
               break;
-            }
             case "DecryptionSharePublished":
               shares.push({ ...w, trustee: Number(a.trusteeIndex), share: a.share });
               break;
