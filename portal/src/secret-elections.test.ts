@@ -6,10 +6,13 @@
  * fragment, without JavaScript), and axe-core at 1280 and 375 px, light and dark.
  */
 import { createHash } from "node:crypto";
+import { generateKeyPair } from "@veritally/crypto/elgamal";
+import { encodePoint } from "@veritally/crypto/group";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type TestBrowser } from "../../test-helpers/browser.js";
 import type { TestDatabase } from "../../test-helpers/postgres.js";
+import { type AuditedBallot, auditedBallot } from "./testing/audited-ballot.js";
 import { axeViolations } from "./testing/axe.js";
 import { createIndexerDatabase, withClient } from "./testing/databases.js";
 import {
@@ -32,14 +35,23 @@ let before: SeededSecretElection;
 let after: SeededSecretElection;
 const absent = `0x${createHash("sha256").update("no such ballot").digest("hex")}`;
 const consoleProblems: string[] = [];
+const { publicKey } = generateKeyPair();
+/** Audited in the booth, never cast (the honest case). */
+let audited: AuditedBallot;
+/** Audited, and then cast all the same (at seq 0 of election 30). */
+let auditedAndCast: AuditedBallot;
 
 beforeAll(async () => {
   const launching = launchBrowser();
   db = await createIndexerDatabase("portal_secret");
   const now = Date.now();
+  audited = auditedBallot({ publicKey, electionId: "30", choices: 3, choice: 1 });
+  auditedAndCast = auditedBallot({ publicKey, electionId: "30", choices: 3, choice: 0 });
   await withClient(db.url, async (c) => {
     before = await seedSecretElection(c, {
       id: "30",
+      electionKey: `0x${Buffer.from(encodePoint(publicKey)).toString("hex")}`,
+      givenBallots: [auditedAndCast.encoded],
       title: "Budget priorities",
       choices: ["Park", "Library", "Pool"],
       ballots: 25,
@@ -339,6 +351,84 @@ describe("the verify page in Chromium", () => {
   });
 });
 
+describe("an audited ballot, checked in the browser", () => {
+  const b64 = (record: AuditedBallot["record"]) => Buffer.from(JSON.stringify(record)).toString("base64url");
+
+  it("re-encrypts the choice shown with the revealed randomness under the chain's key; nothing is sent", async () => {
+    const page = await openPage(375);
+    const sent: string[] = [];
+    page.on("request", (r) => sent.push(`${r.method()} ${r.url()} ${r.postData() ?? ""}`));
+    await page.goto(`${portal.url}/verify`);
+    await page.fill("#audit", JSON.stringify(audited.record));
+    await page.click("#audit-button");
+    await page.waitForSelector("[data-audit-outcome]");
+    expect(await page.getAttribute("[data-audit-outcome]", "data-audit-outcome")).toBe("match");
+    const text = (await page.textContent("#audit-result")) ?? "";
+    expect(text).toContain("This ballot encrypted “Library”, the choice the booth showed.");
+    expect(text).toContain(audited.tracker);
+    expect(await page.$("[data-audit-outcome=cast]")).toBeNull();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("audit-result");
+    // Only the election's public figures and the tracker's bucket were asked for.
+    for (const request of sent) {
+      expect(request.startsWith("GET ")).toBe(true);
+      expect(request).not.toContain(audited.record.ballot.slice(2, 40));
+      expect(request).not.toContain(audited.tracker.slice(2));
+    }
+    expect(sent.some((r) => r.includes("/api/elections/30.json"))).toBe(true);
+    await page.close();
+  });
+
+  it("catches a booth that shows another choice than it encrypted, and an audited ballot that was cast", async () => {
+    const page = await openPage(1280);
+    await page.goto(`${portal.url}/verify`);
+    await page.fill("#audit", JSON.stringify({ ...audited.record, choice: 2 }));
+    await page.click("#audit-button");
+    await page.waitForSelector("[data-audit-outcome=mismatch]");
+    expect(await page.textContent("#audit-result")).toContain("This ballot does not encrypt “Pool”.");
+    await page.fill("#audit", JSON.stringify(auditedAndCast.record));
+    await page.click("#audit-button");
+    await page.waitForSelector("[data-audit-outcome=cast]");
+    expect(await page.getAttribute("[data-audit-outcome=match]", "data-audit-outcome")).toBe("match");
+    expect(await page.textContent("[data-audit-outcome=cast]")).toContain("(ballot number 0)");
+    await page.close();
+  });
+
+  it("names the field of a record it cannot read or check", async () => {
+    const page = await openPage(1280);
+    await page.goto(`${portal.url}/verify`);
+    for (const [input, message] of [
+      ["{", "audit: not JSON"],
+      [
+        JSON.stringify({ ...audited.record, randomness: audited.record.randomness.slice(1) }),
+        "audit.randomness: 2 scalars, the election has 3 choices",
+      ],
+      [JSON.stringify({ ...audited.record, electionId: "7" }), "audit.electionId: election 7 is not a secret election"],
+      [JSON.stringify({ ...audited.record, electionId: "999" }), "audit.electionId: no election 999"],
+    ] as const) {
+      await page.fill("#audit", input);
+      await page.click("#audit-button");
+      await page.waitForFunction((m) => document.getElementById("audit-error")?.textContent?.includes(m), message, {
+        timeout: 10_000,
+      });
+      expect(await page.getAttribute("#audit", "aria-invalid")).toBe("true");
+      expect(await page.$("[data-audit-outcome]")).toBeNull();
+    }
+    await page.close();
+  });
+
+  it("checks a record carried by the booth's link fragment, and says without JavaScript that it needs it", async () => {
+    const page = await openPage(1280);
+    await page.goto(`${portal.url}/verify#audit=${b64(audited.record)}`);
+    await page.waitForSelector("[data-audit-outcome=match]");
+    await page.close();
+    const off = await openPage(1280, { js: false });
+    await off.goto(`${portal.url}/verify`);
+    expect(await off.isVisible("[data-testid=audit-needs-js]")).toBe(true);
+    expect(await off.isVisible("#audit-form")).toBe(false);
+    await off.close();
+  });
+});
+
 describe("a secret election in Chromium", () => {
   it("draws the tally chart beside its table and fits a 375-pixel screen", async () => {
     const page = await openPage(375);
@@ -373,6 +463,7 @@ describe("a secret election in Chromium", () => {
           `/verify#tracker=${after.ballots[1]?.tracker}`,
           `/verify?tracker=${before.ballots[INVALID_SEQ]?.tracker}`,
           "/verify?tracker=0x1",
+          `/verify#audit=${Buffer.from(JSON.stringify(audited.record)).toString("base64url")}`,
           "/how-it-works",
           "/",
         ];
@@ -380,6 +471,7 @@ describe("a secret election in Chromium", () => {
           await page.goto(`${portal.url}${p}`);
           await page.waitForLoadState("load");
           if (p.includes("#tracker=")) await page.waitForSelector("[data-tracker-outcome]");
+          if (p.includes("#audit=")) await page.waitForSelector("[data-audit-outcome]");
           for (const v of await axeViolations(page)) found.push(`${p}: ${v}`);
         }
         expect(found).toEqual([]);
@@ -389,7 +481,8 @@ describe("a secret election in Chromium", () => {
   }
 
   it("shows no console errors or warnings", () => {
-    // /verify?tracker=0x1 is a 400 page, which Chromium logs for the document itself.
-    expect(consoleProblems.filter((p) => !p.includes("status of 400"))).toEqual([]);
+    // /verify?tracker=0x1 is a 400 page, and the audit record naming election 999 a 404 look-up:
+    // Chromium logs both answers; nothing else may appear.
+    expect(consoleProblems.filter((p) => !/status of (400|404)/.test(p))).toEqual([]);
   });
 });

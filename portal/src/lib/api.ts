@@ -90,6 +90,7 @@ export function auditJson(a: AuditData) {
     ...summaryJson(e),
     description: e.description,
     choiceCount: e.choiceCount,
+    choiceLabels: e.choices.map((c) => c.label),
     // A secret election has no clear count: its tally is the trustees' published one (null until then).
     tally: a.secret
       ? (a.secret.tally?.choices ?? null)

@@ -530,6 +530,10 @@ export interface SecretElectionSeed {
   shares?: { trustee: number; valid: boolean; error?: string }[];
   /** The published tally; absent: not published yet. */
   tally?: { counts: number[]; valid: boolean; error?: string };
+  /** The election key (0x-hex point); default: pseudo-random bytes (nothing decodes it). */
+  electionKey?: string;
+  /** Real ballots recorded first (seq 0, 1, …); the rest are pseudo-random bytes. */
+  givenBallots?: Uint8Array[];
   seed?: number;
 }
 
@@ -623,7 +627,10 @@ export async function seedSecretElection(
     const rows: unknown[][] = [];
     for (let i = 0; i < b.count; i++) {
       const seq = b.firstSeq + i;
-      const bytes = Buffer.from(hexOf(next, ballotBytes + 8).slice(2, 2 + ballotBytes * 2), "hex");
+      const given = spec.givenBallots?.[seq];
+      const bytes = given
+        ? Buffer.from(given)
+        : Buffer.from(hexOf(next, ballotBytes + 8).slice(2, 2 + ballotBytes * 2), "hex");
       const tracker = `0x${createHash("sha256").update(bytes).digest("hex")}`;
       const valid = !invalid.has(seq);
       const reason = valid ? null : FORGED_BALLOT_REASON;
@@ -709,7 +716,7 @@ export async function seedSecretElection(
      where id = $1`,
     [
       spec.id,
-      point(),
+      spec.electionKey ?? point(),
       threshold,
       spec.trustees ?? 5,
       Buffer.from(JSON.stringify({ format: "veritally/election-key/v1" })),
