@@ -27,6 +27,8 @@ export interface BallotStatus {
   electionId: string;
   status: BallotState;
   reason: string | null;
+  /** What a queued ballot waits for, when something holds it (a paused intake, fees above the cap). */
+  waiting: string | null;
   seq: string | null;
   txHash: string | null;
   blockNumber: number | null;
