@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     projects: [
-      ...["contracts", "relayer", "indexer", "portal", "crypto", "verifier", "client"].map((name) => ({
+      ...["contracts", "relayer", "indexer", "portal", "crypto"].map((name) => ({
         extends: true,
         test: { name, root: `./${name}`, include: ["**/*.test.ts"], exclude: ["**/node_modules/**", "**/dist/**"] },
       })),

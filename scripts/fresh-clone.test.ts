@@ -26,7 +26,7 @@ import { type LocalNode, startLocalNode } from "@veritally/contracts/local-node"
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "./lib/stack.js";
 
-const WORKSPACES = ["contracts", "relayer", "indexer", "portal", "crypto", "verifier", "client"];
+const WORKSPACES = ["contracts", "relayer", "indexer", "portal", "crypto"];
 
 /** The files a clone of the current tree holds: tracked and not-ignored untracked ones that exist. */
 async function cloneTree(target: string): Promise<void> {

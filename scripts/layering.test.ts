@@ -10,7 +10,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "./lib/stack.js";
 
-const WORKSPACES = ["contracts", "relayer", "indexer", "portal", "crypto", "verifier", "client"];
+const WORKSPACES = ["contracts", "relayer", "indexer", "portal", "crypto"];
 const ROOT_FOLDERS = ["scripts", "e2e", "bench", "test-helpers"];
 const SOURCE = /\.(ts|mts|mjs|astro)$/;
 const SKIP = new Set(["node_modules", "dist", "artifacts", "cache", "coverage", ".astro", "generated", "lib"]);

@@ -30,13 +30,6 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
  * recording ends, the trustees' decryption shares and the tally are published here too. The
  * contract checks none of the cryptography (verifiers do, from the events): who sends a share or
  * the tally does not matter, the proofs do.
- *
- * A credentialed election (open or secret) takes ballots only from the voters on its roll: the
- * credential authority publishes the public credentials (docs/credential-spec.md) in batches
- * before the election opens, in ascending order (so no credential appears twice), and the contract
- * builds their Merkle tree as they arrive, emitting each batch with the running count and root.
- * Nothing is recorded until the roll is finalized with the count and root the authority expects;
- * a late registration is one more published batch, visible as such.
  */
 contract VoteRegistry is AccessControl, Pausable {
     /// @notice May create and close elections.
@@ -45,8 +38,6 @@ contract VoteRegistry is AccessControl, Pausable {
     bytes32 public constant RECORDER_ROLE = keccak256("RECORDER_ROLE");
     /// @notice May pause and unpause election creation and recording.
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
-    /// @notice May publish the rolls of credentialed elections (the credential authority's key).
-    bytes32 public constant CREDENTIAL_AUTHORITY_ROLE = keccak256("CREDENTIAL_AUTHORITY_ROLE");
 
     /// @notice An election as stored on chain. Packed into one slot so that recording a batch
     /// reads one slot and writes one slot.
@@ -63,37 +54,9 @@ contract VoteRegistry is AccessControl, Pausable {
         bool tallyPublished;
     }
 
-    /// @dev An election as stored: {Election} (whose ABI {getElection} keeps) and the roll's two
-    /// flags, in the same slot, so that recording still reads one slot.
-    struct ElectionState {
-        uint40 opensAt;
-        uint40 closesAt;
-        uint40 recordUntil;
-        uint16 choiceCount;
-        bool closed;
-        uint64 nextSeq;
-        bool secret;
-        bool tallyPublished;
-        /// Takes ballots only from credentials on its roll.
-        bool credentialed;
-        /// The roll was finalized ({finalizeRoll}): recording may start.
-        bool rollFinal;
-    }
-
-    /// @dev A credentialed election's roll: its size, the Merkle root of its credentials in
-    /// publication order, and the last credential published before finalization (the order check).
-    struct Roll {
-        uint64 count;
-        bytes32 root;
-        bytes32 last;
-    }
-
-    mapping(uint256 electionId => ElectionState) private _elections;
+    mapping(uint256 electionId => Election) private _elections;
     mapping(uint256 electionId => bytes32) private _metadataHashes;
     mapping(uint256 electionId => bytes32) private _electionKeys;
-    mapping(uint256 electionId => Roll) private _rolls;
-    /// @dev The roots of the roll tree's perfect subtrees, by height (one per set bit of the count).
-    mapping(uint256 electionId => bytes32[64]) private _rollPeaks;
 
     /// @notice Emitted when an election is created; `metadata` is the JSON the portal shows.
     event ElectionCreated(
@@ -128,33 +91,6 @@ contract VoteRegistry is AccessControl, Pausable {
 
     /// @notice Emitted once per recorded sealed ballot of a secret election.
     event BallotRecorded(uint256 indexed electionId, uint64 seq, bytes ballot);
-
-    /// @notice Emitted after {ElectionCreated} (and {SecretElectionCreated}) for a credentialed
-    /// election: nothing is recorded until its roll is finalized.
-    event CredentialedElectionCreated(uint256 indexed electionId);
-
-    /// @notice Emitted once per batch of the roll: the credentials at `firstIndex, firstIndex + 1, …`,
-    /// the roll's size `count` after them and the Merkle root of its first `count` credentials.
-    event RollBatchPublished(
-        uint256 indexed electionId,
-        uint64 firstIndex,
-        uint64 count,
-        bytes32 root,
-        bytes32[] credentials
-    );
-
-    /// @notice Emitted once per credentialed election when its roll is complete; recording may start.
-    event RollFinalized(uint256 indexed electionId, uint64 count, bytes32 root);
-
-    /// @notice Emitted for credentials added after the roll was finalized (late registration), with
-    /// the roll's new size and root.
-    event LateCredentialsPublished(
-        uint256 indexed electionId,
-        uint64 firstIndex,
-        uint64 count,
-        bytes32 root,
-        bytes32[] credentials
-    );
 
     /// @notice Emitted when a trustee's decryption share of a secret election's aggregate is published.
     event DecryptionSharePublished(uint256 indexed electionId, uint16 indexed trusteeIndex, bytes share);
@@ -196,23 +132,6 @@ contract VoteRegistry is AccessControl, Pausable {
     error VoteRegistryTallyLength(uint256 electionId, uint256 expected, uint256 given);
     /// @dev The election's tally was published already.
     error VoteRegistryTallyAlreadyPublished(uint256 electionId);
-    /// @dev The election was not created as credentialed: it has no roll.
-    error VoteRegistryNotCredentialed(uint256 electionId);
-    /// @dev The election's roll is not finalized: nothing is recorded and no late credential added yet.
-    error VoteRegistryRollNotFinal(uint256 electionId);
-    /// @dev The election's roll was finalized: only late credentials may be added.
-    error VoteRegistryRollAlreadyFinal(uint256 electionId);
-    /// @dev The roll is published and finalized before the election opens, at `opensAt`.
-    error VoteRegistryRollAfterOpening(uint256 electionId, uint256 opensAt);
-    /// @dev The credential at `index` of the batch is not above the one before it (the roll is
-    /// strictly ascending, so no credential appears twice).
-    error VoteRegistryRollOrder(uint256 index, bytes32 credential);
-    /// @dev The roll is not the one the caller finalizes: the contract has `count` credentials with `root`.
-    error VoteRegistryRollMismatch(uint256 electionId, uint64 count, bytes32 root);
-    /// @dev A roll needs at least one credential.
-    error VoteRegistryEmptyRoll(uint256 electionId);
-    /// @dev Late credentials are added only while intake is open, until `closesAt`.
-    error VoteRegistryLateRegistrationEnded(uint256 electionId, uint256 closesAt);
 
     /**
      * @param admin receives `DEFAULT_ADMIN_ROLE`, which grants and revokes every other role.
@@ -246,27 +165,7 @@ contract VoteRegistry is AccessControl, Pausable {
         uint40 recordUntil,
         string calldata metadata
     ) external onlyRole(ELECTION_MANAGER_ROLE) whenNotPaused {
-        _create(electionId, choiceCount, opensAt, closesAt, recordUntil, metadata, false, false);
-    }
-
-    /**
-     * @notice Creates a credentialed election: as {createElection}, but nothing is recorded until
-     * its roll of public credentials is published ({publishRoll}) and finalized ({finalizeRoll}).
-     *
-     * Requirements: as {createElection}.
-     *
-     * Emits an {ElectionCreated} event, then a {CredentialedElectionCreated} event.
-     */
-    function createCredentialedElection(
-        uint256 electionId,
-        uint16 choiceCount,
-        uint40 opensAt,
-        uint40 closesAt,
-        uint40 recordUntil,
-        string calldata metadata
-    ) external onlyRole(ELECTION_MANAGER_ROLE) whenNotPaused {
-        _create(electionId, choiceCount, opensAt, closesAt, recordUntil, metadata, false, true);
-        emit CredentialedElectionCreated(electionId);
+        _create(electionId, choiceCount, opensAt, closesAt, recordUntil, metadata, false);
     }
 
     /**
@@ -291,34 +190,12 @@ contract VoteRegistry is AccessControl, Pausable {
         uint16 trusteeCount,
         bytes calldata ceremonyRecord
     ) external onlyRole(ELECTION_MANAGER_ROLE) whenNotPaused {
-        _create(electionId, choiceCount, opensAt, closesAt, recordUntil, metadata, true, false);
-        _setElectionKey(electionId, key, threshold, trusteeCount, ceremonyRecord);
-    }
-
-    /**
-     * @notice Creates a credentialed secret election: as {createSecretElection}, with a roll as
-     * {createCredentialedElection}.
-     *
-     * Requirements: as {createSecretElection}.
-     *
-     * Emits an {ElectionCreated} event, a {SecretElectionCreated} event, then a
-     * {CredentialedElectionCreated} event.
-     */
-    function createCredentialedSecretElection(
-        uint256 electionId,
-        uint16 choiceCount,
-        uint40 opensAt,
-        uint40 closesAt,
-        uint40 recordUntil,
-        string calldata metadata,
-        bytes32 key,
-        uint16 threshold,
-        uint16 trusteeCount,
-        bytes calldata ceremonyRecord
-    ) external onlyRole(ELECTION_MANAGER_ROLE) whenNotPaused {
-        _create(electionId, choiceCount, opensAt, closesAt, recordUntil, metadata, true, true);
-        _setElectionKey(electionId, key, threshold, trusteeCount, ceremonyRecord);
-        emit CredentialedElectionCreated(electionId);
+        if (key == bytes32(0) || threshold == 0 || threshold > trusteeCount) {
+            revert VoteRegistryInvalidTrustees(key, threshold, trusteeCount);
+        }
+        _create(electionId, choiceCount, opensAt, closesAt, recordUntil, metadata, true);
+        _electionKeys[electionId] = key;
+        emit SecretElectionCreated(electionId, key, threshold, trusteeCount, ceremonyRecord);
     }
 
     /**
@@ -332,88 +209,13 @@ contract VoteRegistry is AccessControl, Pausable {
      * Emits an {ElectionClosed} event.
      */
     function closeElection(uint256 electionId) external onlyRole(ELECTION_MANAGER_ROLE) {
-        ElectionState storage election = _existingElection(electionId);
+        Election storage election = _existingElection(electionId);
         if (election.closed) revert VoteRegistryElectionAlreadyClosed(electionId);
         uint40 closesAt = election.closesAt;
         if (block.timestamp < closesAt) closesAt = uint40(block.timestamp);
         election.closed = true;
         election.closesAt = closesAt;
         emit ElectionClosed(electionId, closesAt);
-    }
-
-    // ------------------------------------------------------------------------------------------
-    // The roll of a credentialed election
-    // ------------------------------------------------------------------------------------------
-
-    /**
-     * @notice Publishes a batch of the roll: public credentials (Ed25519 keys,
-     * docs/credential-spec.md) appended in order to the roll's Merkle tree.
-     *
-     * Requirements:
-     * - the caller has `CREDENTIAL_AUTHORITY_ROLE`; the contract is not paused;
-     * - the election exists, is credentialed, its roll is not finalized and it has not opened;
-     * - the batch is non-empty and strictly ascending, its first credential above the last one
-     *   published (so the roll holds no credential twice, and none is zero).
-     *
-     * Emits a {RollBatchPublished} event.
-     */
-    function publishRoll(
-        uint256 electionId,
-        bytes32[] calldata credentials
-    ) external onlyRole(CREDENTIAL_AUTHORITY_ROLE) whenNotPaused {
-        _rollBeforeOpening(electionId);
-        (uint64 firstIndex, uint64 count, bytes32 root) = _appendToRoll(electionId, credentials, true);
-        emit RollBatchPublished(electionId, firstIndex, count, root, credentials);
-    }
-
-    /**
-     * @notice Finalizes the roll: the election may record from its opening on. The caller states
-     * the roll it expects (the count and root the credential authority's list gives).
-     *
-     * Requirements:
-     * - the caller has `CREDENTIAL_AUTHORITY_ROLE`; the contract is not paused;
-     * - the election exists, is credentialed, its roll is not finalized and it has not opened;
-     * - the roll has at least one credential, and `count` and `root` are the roll's.
-     *
-     * Emits a {RollFinalized} event.
-     */
-    function finalizeRoll(
-        uint256 electionId,
-        uint64 count,
-        bytes32 root
-    ) external onlyRole(CREDENTIAL_AUTHORITY_ROLE) whenNotPaused {
-        ElectionState storage election = _rollBeforeOpening(electionId);
-        Roll storage r = _rolls[electionId];
-        if (r.count == 0) revert VoteRegistryEmptyRoll(electionId);
-        if (count != r.count || root != r.root) revert VoteRegistryRollMismatch(electionId, r.count, r.root);
-        election.rollFinal = true;
-        emit RollFinalized(electionId, count, root);
-    }
-
-    /**
-     * @notice Adds credentials to a finalized roll (late registration), in any order; the Merkle
-     * tree grows as in {publishRoll}. A late credential equal to one on the roll is not refused
-     * here (that would need every credential in storage): verifiers see it in the events.
-     *
-     * Requirements:
-     * - the caller has `CREDENTIAL_AUTHORITY_ROLE`; the contract is not paused;
-     * - the election exists, is credentialed, its roll is finalized, and intake is open (the
-     *   election is not closed and `closesAt` has not passed);
-     * - the batch is non-empty.
-     *
-     * Emits a {LateCredentialsPublished} event.
-     */
-    function publishLateCredentials(
-        uint256 electionId,
-        bytes32[] calldata credentials
-    ) external onlyRole(CREDENTIAL_AUTHORITY_ROLE) whenNotPaused {
-        ElectionState storage election = _credentialedElection(electionId);
-        if (!election.rollFinal) revert VoteRegistryRollNotFinal(electionId);
-        if (election.closed || block.timestamp >= election.closesAt) {
-            revert VoteRegistryLateRegistrationEnded(electionId, election.closesAt);
-        }
-        (uint64 firstIndex, uint64 count, bytes32 root) = _appendToRoll(electionId, credentials, false);
-        emit LateCredentialsPublished(electionId, firstIndex, count, root, credentials);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -426,7 +228,6 @@ contract VoteRegistry is AccessControl, Pausable {
      * Requirements:
      * - the caller has `RECORDER_ROLE`; the contract is not paused;
      * - the election exists, has opened, and `recordUntil` has not passed;
-     * - a credentialed election's roll is finalized;
      * - `firstSeq` equals {nextSeq}: a replayed or overlapping batch reverts with
      *   {VoteRegistrySequenceMismatch}, which carries the expected number;
      * - the arrays are non-empty and of equal length; every choice is below the choice count;
@@ -540,7 +341,7 @@ contract VoteRegistry is AccessControl, Pausable {
         uint64[] calldata counts,
         bytes calldata proof
     ) external onlyRole(RECORDER_ROLE) {
-        ElectionState storage election = _endedSecretElection(electionId);
+        Election storage election = _endedSecretElection(electionId);
         if (counts.length != election.choiceCount) {
             revert VoteRegistryTallyLength(electionId, election.choiceCount, counts.length);
         }
@@ -581,30 +382,7 @@ contract VoteRegistry is AccessControl, Pausable {
 
     /// @notice The election with `electionId`. Reverts with {VoteRegistryUnknownElection} if none.
     function getElection(uint256 electionId) external view returns (Election memory) {
-        ElectionState storage e = _existingElection(electionId);
-        return
-            Election({
-                opensAt: e.opensAt,
-                closesAt: e.closesAt,
-                recordUntil: e.recordUntil,
-                choiceCount: e.choiceCount,
-                closed: e.closed,
-                nextSeq: e.nextSeq,
-                secret: e.secret,
-                tallyPublished: e.tallyPublished
-            });
-    }
-
-    /**
-     * @notice The election's roll: whether it is credentialed, whether the roll is finalized, and
-     * the roll's size and Merkle root now (zero before the first credential).
-     */
-    function roll(
-        uint256 electionId
-    ) external view returns (bool credentialed, bool finalized, uint64 count, bytes32 root) {
-        ElectionState storage e = _existingElection(electionId);
-        Roll storage r = _rolls[electionId];
-        return (e.credentialed, e.rollFinal, r.count, r.root);
+        return _existingElection(electionId);
     }
 
     /// @notice Whether an election with `electionId` exists.
@@ -654,8 +432,7 @@ contract VoteRegistry is AccessControl, Pausable {
         uint40 closesAt,
         uint40 recordUntil,
         string calldata metadata,
-        bool secret,
-        bool credentialed
+        bool secret
     ) private {
         if (_elections[electionId].choiceCount != 0) revert VoteRegistryElectionExists(electionId);
         if (choiceCount < 2) revert VoteRegistryInvalidChoiceCount(choiceCount);
@@ -663,7 +440,7 @@ contract VoteRegistry is AccessControl, Pausable {
             revert VoteRegistryInvalidWindow(opensAt, closesAt, recordUntil);
         }
         bytes32 hash = keccak256(bytes(metadata));
-        _elections[electionId] = ElectionState({
+        _elections[electionId] = Election({
             opensAt: opensAt,
             closesAt: closesAt,
             recordUntil: recordUntil,
@@ -671,113 +448,18 @@ contract VoteRegistry is AccessControl, Pausable {
             closed: false,
             nextSeq: 0,
             secret: secret,
-            tallyPublished: false,
-            credentialed: credentialed,
-            rollFinal: false
+            tallyPublished: false
         });
         _metadataHashes[electionId] = hash;
         emit ElectionCreated(electionId, choiceCount, opensAt, closesAt, recordUntil, hash, metadata);
     }
 
-    function _setElectionKey(
-        uint256 electionId,
-        bytes32 key,
-        uint16 threshold,
-        uint16 trusteeCount,
-        bytes calldata ceremonyRecord
-    ) private {
-        if (key == bytes32(0) || threshold == 0 || threshold > trusteeCount) {
-            revert VoteRegistryInvalidTrustees(key, threshold, trusteeCount);
-        }
-        _electionKeys[electionId] = key;
-        emit SecretElectionCreated(electionId, key, threshold, trusteeCount, ceremonyRecord);
-    }
-
-    function _credentialedElection(uint256 electionId) private view returns (ElectionState storage election) {
-        election = _existingElection(electionId);
-        if (!election.credentialed) revert VoteRegistryNotCredentialed(electionId);
-    }
-
-    /// @dev A credentialed election whose roll may still change before it opens.
-    function _rollBeforeOpening(uint256 electionId) private view returns (ElectionState storage election) {
-        election = _credentialedElection(electionId);
-        if (election.rollFinal) revert VoteRegistryRollAlreadyFinal(electionId);
-        if (block.timestamp >= election.opensAt) revert VoteRegistryRollAfterOpening(electionId, election.opensAt);
-    }
-
-    /// @dev Appends credentials to the roll's tree (RFC 9162's tree hash with keccak256, leaves
-    /// `keccak256(0x00 ‖ credential)`, nodes `keccak256(0x01 ‖ left ‖ right)`), keeping one peak
-    /// per set bit of the count, and returns the first index, the new count and the new root.
-    function _appendToRoll(
-        uint256 electionId,
-        bytes32[] calldata credentials,
-        bool ascending
-    ) private returns (uint64 firstIndex, uint64 count, bytes32 root) {
-        uint256 n = credentials.length;
-        if (n == 0) revert VoteRegistryEmptyBatch();
-        Roll storage r = _rolls[electionId];
-        bytes32[64] storage peaks = _rollPeaks[electionId];
-        firstIndex = r.count;
-        uint256 size = firstIndex;
-        bytes32 last = r.last;
-        for (uint256 i = 0; i < n; ++i) {
-            bytes32 credential = credentials[i];
-            if (ascending) {
-                if (credential <= last) revert VoteRegistryRollOrder(i, credential);
-                last = credential;
-            }
-            bytes32 node = _leafHash(credential);
-            ++size;
-            uint256 height = 0;
-            // Each carry merges two perfect subtrees of the same height.
-            for (uint256 s = size; s & 1 == 0; s >>= 1) {
-                node = _nodeHash(peaks[height], node);
-                ++height;
-            }
-            peaks[height] = node;
-        }
-        // The root folds the peaks from the lowest (rightmost) up.
-        bool started;
-        uint256 h = 0;
-        for (uint256 s = size; s != 0; s >>= 1) {
-            if (s & 1 == 1) {
-                root = started ? _nodeHash(peaks[h], root) : peaks[h];
-                started = true;
-            }
-            ++h;
-        }
-        count = SafeCast.toUint64(size);
-        r.count = count;
-        r.root = root;
-        if (ascending) r.last = last;
-    }
-
-    function _leafHash(bytes32 credential) private pure returns (bytes32 hash) {
-        assembly ("memory-safe") {
-            mstore(0x00, 0)
-            mstore(0x01, credential)
-            hash := keccak256(0x00, 0x21)
-        }
-    }
-
-    function _nodeHash(bytes32 left, bytes32 right) private pure returns (bytes32 hash) {
-        // 65 bytes do not fit the scratch space: use the free memory without claiming it.
-        assembly ("memory-safe") {
-            let p := mload(0x40)
-            mstore8(p, 1)
-            mstore(add(p, 0x01), left)
-            mstore(add(p, 0x21), right)
-            hash := keccak256(p, 0x41)
-        }
-    }
-
     /// @dev Checks the kind, the window and the sequence, advances `nextSeq` by `count` (the one
     /// storage write of a batch) and returns the choice count for the per-vote checks.
     function _advance(uint256 electionId, uint64 firstSeq, uint256 count, bool secret) private returns (uint16) {
-        ElectionState memory election = _elections[electionId];
+        Election memory election = _elections[electionId];
         if (election.choiceCount == 0) revert VoteRegistryUnknownElection(electionId);
         if (election.secret != secret) revert VoteRegistryWrongElectionKind(electionId, election.secret);
-        if (election.credentialed && !election.rollFinal) revert VoteRegistryRollNotFinal(electionId);
         if (block.timestamp < election.opensAt) revert VoteRegistryElectionNotOpen(electionId, election.opensAt);
         if (block.timestamp > election.recordUntil) {
             revert VoteRegistryRecordingEnded(electionId, election.recordUntil);
@@ -789,7 +471,7 @@ contract VoteRegistry is AccessControl, Pausable {
     }
 
     /// @dev A secret election whose recording has ended: its aggregate can no longer change.
-    function _endedSecretElection(uint256 electionId) private view returns (ElectionState storage election) {
+    function _endedSecretElection(uint256 electionId) private view returns (Election storage election) {
         election = _existingElection(electionId);
         if (!election.secret) revert VoteRegistryWrongElectionKind(electionId, false);
         if (block.timestamp <= election.recordUntil) {
@@ -797,7 +479,7 @@ contract VoteRegistry is AccessControl, Pausable {
         }
     }
 
-    function _existingElection(uint256 electionId) private view returns (ElectionState storage election) {
+    function _existingElection(uint256 electionId) private view returns (Election storage election) {
         election = _elections[electionId];
         if (election.choiceCount == 0) revert VoteRegistryUnknownElection(electionId);
     }

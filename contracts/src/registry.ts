@@ -33,39 +33,8 @@ export interface ElectionOnChain {
   tallyPublished: boolean;
 }
 
-/** A credentialed election's roll as `roll` returns it. */
-export interface RollOnChain {
-  credentialed: boolean;
-  finalized: boolean;
-  count: bigint;
-  root: string;
-}
-
-type CreateArgs = [
-  electionId: BigNumberish,
-  choiceCount: BigNumberish,
-  opensAt: BigNumberish,
-  closesAt: BigNumberish,
-  recordUntil: BigNumberish,
-  metadata: string,
-];
-type SecretArgs = [
-  ...CreateArgs,
-  key: string,
-  threshold: BigNumberish,
-  trusteeCount: BigNumberish,
-  ceremonyRecord: string | Uint8Array,
-];
-
 export type VoteRegistryContract = BaseContract & {
   ELECTION_MANAGER_ROLE: View<[], string>;
-  CREDENTIAL_AUTHORITY_ROLE: View<[], string>;
-  createCredentialedElection: Tx<CreateArgs>;
-  createCredentialedSecretElection: Tx<SecretArgs>;
-  publishRoll: Tx<[electionId: BigNumberish, credentials: string[]]>;
-  finalizeRoll: Tx<[electionId: BigNumberish, count: BigNumberish, root: string]>;
-  publishLateCredentials: Tx<[electionId: BigNumberish, credentials: string[]]>;
-  roll: View<[electionId: BigNumberish], RollOnChain>;
   RECORDER_ROLE: View<[], string>;
   PAUSER_ROLE: View<[], string>;
   DEFAULT_ADMIN_ROLE: View<[], string>;
@@ -235,44 +204,6 @@ export function decodeRegistryEvent(log: Pick<Log, "topics" | "data">): Registry
       };
     case "TallyPublished":
       return { kind: "TallyPublished", electionId: a.electionId, counts: [...a.counts], proof: a.proof };
-    default:
-      return null;
-  }
-}
-
-/** The roll's events (kept apart from {@link RegistryEvent}, whose consumers handle every kind). */
-export type RollEvent =
-  | { kind: "CredentialedElectionCreated"; electionId: bigint }
-  | {
-      kind: "RollBatchPublished" | "LateCredentialsPublished";
-      electionId: bigint;
-      firstIndex: bigint;
-      count: bigint;
-      root: string;
-      credentials: string[];
-    }
-  | { kind: "RollFinalized"; electionId: bigint; count: bigint; root: string };
-
-/** Decodes one of the roll's events from a log; null for anything else. */
-export function decodeRollEvent(log: Pick<Log, "topics" | "data">): RollEvent | null {
-  const parsed = voteRegistryInterface.parseLog({ topics: [...log.topics], data: log.data });
-  if (!parsed) return null;
-  const a = parsed.args;
-  switch (parsed.name) {
-    case "CredentialedElectionCreated":
-      return { kind: "CredentialedElectionCreated", electionId: a.electionId };
-    case "RollBatchPublished":
-    case "LateCredentialsPublished":
-      return {
-        kind: parsed.name,
-        electionId: a.electionId,
-        firstIndex: a.firstIndex,
-        count: a.count,
-        root: a.root,
-        credentials: [...a.credentials],
-      };
-    case "RollFinalized":
-      return { kind: "RollFinalized", electionId: a.electionId, count: a.count, root: a.root };
     default:
       return null;
   }

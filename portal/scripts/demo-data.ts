@@ -1,20 +1,14 @@
 /**
  * `npm run demo:data -w portal`: two fresh databases on the local Postgres server
  * (veritally_portal_demo_indexer and veritally_portal_demo_relayer, dropped and recreated),
- * filled with demo elections as the indexer and the relayer would fill them (two open ones, and
- * two secret ones: one before its tally, one tallied from 3 of 5 trustees' shares), so the portal can
+ * filled with a demo election as the indexer and the relayer would fill them, so the portal can
  * be worked on without a chain. Prints the environment to start the portal with.
  * Never touches any other database.
  */
 import { migrate } from "@veritally/relayer/migrate";
 import { ensureAuditLogin } from "../src/lib/audit-role.js";
 import { applyIndexerMigrations, withClient } from "../src/testing/databases.js";
-import {
-  seedIndexerElection,
-  seedIndexerStatus,
-  seedRelayerElection,
-  seedSecretElection,
-} from "../src/testing/seed.js";
+import { seedIndexerElection, seedIndexerStatus, seedRelayerElection } from "../src/testing/seed.js";
 
 const server = process.env.DEMO_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const votes = Number(process.env.DEMO_VOTES ?? 20_000);
@@ -68,35 +62,10 @@ const second = {
 await withClient(indexerUrl, async (c) => {
   const seeded = await seedIndexerElection(c, main);
   await seedIndexerElection(c, second);
-  await seedSecretElection(c, {
-    id: "3",
-    title: "Neighbourhood fund (secret ballot)",
-    choices: ["Playground", "Trees", "Bike lanes", "Benches"],
-    ballots: 240,
-    invalidSeqs: [117],
-    batchSize: 40,
-    firstBlock: 6000,
+  await seedIndexerStatus(c, {
+    height: Math.max(seeded.lastBlock, 5013) + 2,
+    chainHead: Math.max(seeded.lastBlock, 5013) + 3,
   });
-  const tallied = await seedSecretElection(c, {
-    id: "4",
-    title: "Harbour name (secret ballot)",
-    choices: ["North Quay", "Old Harbour"],
-    ballots: 90,
-    batchSize: 30,
-    firstBlock: 7000,
-    opensAt: new Date(now - 5 * 3_600_000),
-    closesAt: new Date(now - 3 * 3_600_000),
-    recordUntil: new Date(now - 2 * 3_600_000),
-    firstBatchAt: new Date(now - 4 * 3_600_000),
-    shares: [
-      { trustee: 1, valid: true },
-      { trustee: 2, valid: true },
-      { trustee: 5, valid: true },
-    ],
-    tally: { counts: [52, 38], valid: true },
-  });
-  const top = Math.max(seeded.lastBlock, tallied.lastPublishedBlock);
-  await seedIndexerStatus(c, { height: top + 2, chainHead: top + 3 });
 });
 await withClient(relayerUrl, async (c) => {
   await seedRelayerElection(c, main, {

@@ -143,17 +143,6 @@ export const voteRegistryAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "electionId",
-        "type": "uint256"
-      }
-    ],
-    "name": "VoteRegistryEmptyRoll",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
         "name": "choiceCount",
         "type": "uint256"
       }
@@ -207,22 +196,6 @@ export const voteRegistryAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "electionId",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "closesAt",
-        "type": "uint256"
-      }
-    ],
-    "name": "VoteRegistryLateRegistrationEnded",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
         "name": "refs",
         "type": "uint256"
       },
@@ -238,17 +211,6 @@ export const voteRegistryAbi = [
       }
     ],
     "name": "VoteRegistryLengthMismatch",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "electionId",
-        "type": "uint256"
-      }
-    ],
-    "name": "VoteRegistryNotCredentialed",
     "type": "error"
   },
   {
@@ -281,81 +243,6 @@ export const voteRegistryAbi = [
       }
     ],
     "name": "VoteRegistryRecordingNotEnded",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "electionId",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "opensAt",
-        "type": "uint256"
-      }
-    ],
-    "name": "VoteRegistryRollAfterOpening",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "electionId",
-        "type": "uint256"
-      }
-    ],
-    "name": "VoteRegistryRollAlreadyFinal",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "electionId",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint64",
-        "name": "count",
-        "type": "uint64"
-      },
-      {
-        "internalType": "bytes32",
-        "name": "root",
-        "type": "bytes32"
-      }
-    ],
-    "name": "VoteRegistryRollMismatch",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "electionId",
-        "type": "uint256"
-      }
-    ],
-    "name": "VoteRegistryRollNotFinal",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "index",
-        "type": "uint256"
-      },
-      {
-        "internalType": "bytes32",
-        "name": "credential",
-        "type": "bytes32"
-      }
-    ],
-    "name": "VoteRegistryRollOrder",
     "type": "error"
   },
   {
@@ -496,19 +383,6 @@ export const voteRegistryAbi = [
         "internalType": "uint256",
         "name": "electionId",
         "type": "uint256"
-      }
-    ],
-    "name": "CredentialedElectionCreated",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "electionId",
-        "type": "uint256"
       },
       {
         "indexed": true,
@@ -598,43 +472,6 @@ export const voteRegistryAbi = [
     "anonymous": false,
     "inputs": [
       {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "electionId",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint64",
-        "name": "firstIndex",
-        "type": "uint64"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint64",
-        "name": "count",
-        "type": "uint64"
-      },
-      {
-        "indexed": false,
-        "internalType": "bytes32",
-        "name": "root",
-        "type": "bytes32"
-      },
-      {
-        "indexed": false,
-        "internalType": "bytes32[]",
-        "name": "credentials",
-        "type": "bytes32[]"
-      }
-    ],
-    "name": "LateCredentialsPublished",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
         "indexed": false,
         "internalType": "address",
         "name": "account",
@@ -717,68 +554,6 @@ export const voteRegistryAbi = [
       }
     ],
     "name": "RoleRevoked",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "electionId",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint64",
-        "name": "firstIndex",
-        "type": "uint64"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint64",
-        "name": "count",
-        "type": "uint64"
-      },
-      {
-        "indexed": false,
-        "internalType": "bytes32",
-        "name": "root",
-        "type": "bytes32"
-      },
-      {
-        "indexed": false,
-        "internalType": "bytes32[]",
-        "name": "credentials",
-        "type": "bytes32[]"
-      }
-    ],
-    "name": "RollBatchPublished",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "electionId",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint64",
-        "name": "count",
-        "type": "uint64"
-      },
-      {
-        "indexed": false,
-        "internalType": "bytes32",
-        "name": "root",
-        "type": "bytes32"
-      }
-    ],
-    "name": "RollFinalized",
     "type": "event"
   },
   {
@@ -895,19 +670,6 @@ export const voteRegistryAbi = [
   },
   {
     "inputs": [],
-    "name": "CREDENTIAL_AUTHORITY_ROLE",
-    "outputs": [
-      {
-        "internalType": "bytes32",
-        "name": "",
-        "type": "bytes32"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
     "name": "DEFAULT_ADMIN_ROLE",
     "outputs": [
       {
@@ -967,102 +729,6 @@ export const voteRegistryAbi = [
       }
     ],
     "name": "closeElection",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "electionId",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint16",
-        "name": "choiceCount",
-        "type": "uint16"
-      },
-      {
-        "internalType": "uint40",
-        "name": "opensAt",
-        "type": "uint40"
-      },
-      {
-        "internalType": "uint40",
-        "name": "closesAt",
-        "type": "uint40"
-      },
-      {
-        "internalType": "uint40",
-        "name": "recordUntil",
-        "type": "uint40"
-      },
-      {
-        "internalType": "string",
-        "name": "metadata",
-        "type": "string"
-      }
-    ],
-    "name": "createCredentialedElection",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "electionId",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint16",
-        "name": "choiceCount",
-        "type": "uint16"
-      },
-      {
-        "internalType": "uint40",
-        "name": "opensAt",
-        "type": "uint40"
-      },
-      {
-        "internalType": "uint40",
-        "name": "closesAt",
-        "type": "uint40"
-      },
-      {
-        "internalType": "uint40",
-        "name": "recordUntil",
-        "type": "uint40"
-      },
-      {
-        "internalType": "string",
-        "name": "metadata",
-        "type": "string"
-      },
-      {
-        "internalType": "bytes32",
-        "name": "key",
-        "type": "bytes32"
-      },
-      {
-        "internalType": "uint16",
-        "name": "threshold",
-        "type": "uint16"
-      },
-      {
-        "internalType": "uint16",
-        "name": "trusteeCount",
-        "type": "uint16"
-      },
-      {
-        "internalType": "bytes",
-        "name": "ceremonyRecord",
-        "type": "bytes"
-      }
-    ],
-    "name": "createCredentialedSecretElection",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -1199,29 +865,6 @@ export const voteRegistryAbi = [
       }
     ],
     "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "electionId",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint64",
-        "name": "count",
-        "type": "uint64"
-      },
-      {
-        "internalType": "bytes32",
-        "name": "root",
-        "type": "bytes32"
-      }
-    ],
-    "name": "finalizeRoll",
-    "outputs": [],
-    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -1435,42 +1078,6 @@ export const voteRegistryAbi = [
         "type": "uint256"
       },
       {
-        "internalType": "bytes32[]",
-        "name": "credentials",
-        "type": "bytes32[]"
-      }
-    ],
-    "name": "publishLateCredentials",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "electionId",
-        "type": "uint256"
-      },
-      {
-        "internalType": "bytes32[]",
-        "name": "credentials",
-        "type": "bytes32[]"
-      }
-    ],
-    "name": "publishRoll",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "electionId",
-        "type": "uint256"
-      },
-      {
         "internalType": "uint64[]",
         "name": "counts",
         "type": "uint64[]"
@@ -1609,40 +1216,6 @@ export const voteRegistryAbi = [
     "name": "revokeRole",
     "outputs": [],
     "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "electionId",
-        "type": "uint256"
-      }
-    ],
-    "name": "roll",
-    "outputs": [
-      {
-        "internalType": "bool",
-        "name": "credentialed",
-        "type": "bool"
-      },
-      {
-        "internalType": "bool",
-        "name": "finalized",
-        "type": "bool"
-      },
-      {
-        "internalType": "uint64",
-        "name": "count",
-        "type": "uint64"
-      },
-      {
-        "internalType": "bytes32",
-        "name": "root",
-        "type": "bytes32"
-      }
-    ],
-    "stateMutability": "view",
     "type": "function"
   },
   {

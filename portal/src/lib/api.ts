@@ -1,5 +1,5 @@
 /** JSON answers of the open-data API: plain objects, dates as ISO strings, big numbers as strings. */
-import type { AuditData, BallotRecord, ElectionSummary, IndexerStatus, TrusteeStatus, VoteRecord } from "./data.js";
+import type { AuditData, ElectionSummary, IndexerStatus, VoteRecord } from "./data.js";
 
 export function jsonError(status: number, code: string, message: string): Response {
   return Response.json({ error: { code, message } }, { status });
@@ -31,56 +31,6 @@ export function summaryJson(e: ElectionSummary) {
     totalVotes: e.totalVotes,
     lastVoteAt: e.lastVoteAt?.toISOString() ?? null,
     complete: e.complete,
-    kind: e.kind,
-    trustees: e.trustees ? trusteesJson(e.trustees) : null,
-  };
-}
-
-export function trusteesJson(t: TrusteeStatus) {
-  return {
-    threshold: t.threshold,
-    trustees: t.trustees,
-    sharesReceived: t.sharesReceived,
-    sharesVerified: t.sharesVerified,
-    verifiedTrustees: t.verifiedTrustees,
-    thresholdReached: t.thresholdReached,
-    tally: t.tally,
-    ceremonyRecordError: t.ceremonyRecordError,
-  };
-}
-
-/** A secret election's own figures: ballots, shares, the published tally. */
-function secretJson(s: NonNullable<AuditData["secret"]>) {
-  return {
-    electionKey: s.electionKey,
-    ballots: s.ballots,
-    validBallots: s.validBallots,
-    invalidBallots: s.invalidBallots,
-    shares: s.shares.map((x) => ({ ...x, timestamp: x.timestamp.toISOString() })),
-    tally: s.tally,
-    firstBallot: s.firstBallot ? ballotJson(s.firstBallot) : null,
-    lastBallot: s.lastBallot ? ballotJson(s.lastBallot) : null,
-  };
-}
-
-export function ballotJson(b: BallotRecord, s?: IndexerStatus | null) {
-  return {
-    electionId: b.electionId,
-    electionTitle: b.electionTitle,
-    seq: b.seq,
-    tracker: b.tracker,
-    valid: b.valid,
-    invalidReason: b.invalidReason,
-    blockNumber: b.blockNumber,
-    blockHash: b.blockHash,
-    txHash: b.txHash,
-    logIndex: b.logIndex,
-    timestamp: b.timestamp.toISOString(),
-    inGracePeriod: b.inGracePeriod,
-    contact: b.contact,
-    ...(s
-      ? { confirmations: Math.max(0, s.chainHead - b.blockNumber + 1), final: b.blockNumber <= s.finalizedHeight }
-      : {}),
   };
 }
 
@@ -90,11 +40,7 @@ export function auditJson(a: AuditData) {
     ...summaryJson(e),
     description: e.description,
     choiceCount: e.choiceCount,
-    choiceLabels: e.choices.map((c) => c.label),
-    // A secret election has no clear count: its tally is the trustees' published one (null until then).
-    tally: a.secret
-      ? (a.secret.tally?.choices ?? null)
-      : e.choices.map((c) => ({ choice: c.choice, label: c.label, count: c.count, percent: c.percent })),
+    tally: e.choices.map((c) => ({ choice: c.choice, label: c.label, count: c.count, percent: c.percent })),
     firstVoteAt: e.firstVoteAt?.toISOString() ?? null,
     graceVotes: e.graceVotes,
     created: { block: e.createdAtBlock, at: e.createdAt.toISOString(), tx: e.createdTx },
@@ -117,7 +63,6 @@ export function auditJson(a: AuditData) {
     },
     firstVote: a.firstVote ? voteJson(a.firstVote) : null,
     lastVote: a.lastVote ? voteJson(a.lastVote) : null,
-    secret: a.secret ? secretJson(a.secret) : null,
   };
 }
 

@@ -23,7 +23,6 @@ import { createIndexerReader } from "./indexer-reader.js";
 import { type ChainFacts, createStatusReads, type IndexerStatus } from "./indexer-status.js";
 import { createOperationsRead, type OperationsData } from "./operations.js";
 import { createLatencyRead, type LatencyData } from "./relayer-latency.js";
-import { type BallotRecord, createSecretReads } from "./secret-elections.js";
 import { createVoteReads, type VoteReads, type VoteRecord } from "./votes.js";
 import { createVotesCsv } from "./votes-csv.js";
 
@@ -41,15 +40,6 @@ export { BATCHES_PER_PAGE, fillTimeline, isElectionId, phaseOf } from "./electio
 export type { ChainFacts, IndexerStatus } from "./indexer-status.js";
 export type { OperationsData, OperationsPoint } from "./operations.js";
 export type { LatencyData, LatencyPoint } from "./relayer-latency.js";
-export type {
-  BallotRecord,
-  ElectionKind,
-  SecretChoiceCount,
-  SecretDetail,
-  ShareRecord,
-  TrusteeStatus,
-} from "./secret-elections.js";
-export { readTracker, trackerPrefixOf } from "./secret-elections.js";
 export type { RefListEntry, RefListPage, VoteRecord } from "./votes.js";
 export { REF_LIST_PAGE } from "./votes.js";
 
@@ -74,13 +64,6 @@ export interface PortalData {
    * the verify page asks this way, so the portal's logs see a bucket of votes, not one voter's.
    */
   votesByRefPrefix(prefix: string): Promise<VoteRecord[]>;
-  /** The sealed ballots with this tracker (0x + 64 hex; an InvalidInputError naming `tracker` otherwise). */
-  ballotsByTracker(tracker: string): Promise<BallotRecord[]>;
-  /**
-   * Every sealed ballot whose tracker starts with these REF_PREFIX_HEX hex digits: the verify
-   * page's private lookup of a tracker, as for refs.
-   */
-  ballotsByTrackerPrefix(prefix: string): Promise<BallotRecord[]>;
   /** Every vote of an election as CSV, ordered by seq, streamed from the database. */
   votesCsv(id: string): Promise<ReadableStream<Uint8Array> | null>;
   /** Chain against relayer for every vote; null when no relayer database is configured. */
@@ -127,7 +110,6 @@ export function createPortalData(options: PortalDataOptions): PortalData {
     explorerUrl: options.explorerUrl,
   });
   const voteReads = createVoteReads(indexer);
-  const secretReads = createSecretReads(indexer);
   const elections = createElectionReads(indexer, voteReads, { now });
   const votesCsv = createVotesCsv(indexer, async (id) => (await elections.electionRow(id)) !== undefined);
   const operations = createOperationsRead(indexer, now);
@@ -167,8 +149,6 @@ export function createPortalData(options: PortalDataOptions): PortalData {
     batches: elections.batches,
     votesByRef: voteReads.votesByRef,
     votesByRefPrefix: voteReads.votesByRefPrefix,
-    ballotsByTracker: secretReads.ballotsByTracker,
-    ballotsByTrackerPrefix: secretReads.ballotsByTrackerPrefix,
     votesCsv,
     crossCheck: async (id) => (crossCheck ? crossCheck(id) : null),
     operations,

@@ -15,8 +15,6 @@ function election(change: Partial<ElectionDetail> = {}): ElectionDetail {
   return {
     id: "1",
     title: "T",
-    kind: "open",
-    trustees: null,
     phase: "open",
     opensAt: new Date(NOW - 3_600_000),
     closesAt: new Date(NOW + 3_600_000),

@@ -11,14 +11,6 @@ import {
 import { neutraliseBidi } from "./display-text.js";
 import { type ElectionExtras, extrasOf } from "./election-extras.js";
 import type { IndexerReader } from "./indexer-reader.js";
-import {
-  createSecretReads,
-  type ElectionKind,
-  type SecretDetail,
-  secretProblemFree,
-  type TrusteeStatus,
-  trusteeStatusOf,
-} from "./secret-elections.js";
 import { labelOf, type VoteReads, type VoteRecord } from "./votes.js";
 
 export type ElectionPhase = "scheduled" | "open" | "recording" | "closed";
@@ -34,10 +26,6 @@ export interface ChoiceCount {
 export interface ElectionSummary {
   id: string;
   title: string;
-  /** open: choices in clear on chain; secret: sealed ballots, only the trustees' total is decrypted. */
-  kind: ElectionKind;
-  /** A secret election's trustees (k of n, shares, tally); null for an open election. */
-  trustees: TrusteeStatus | null;
   phase: ElectionPhase;
   opensAt: Date;
   closesAt: Date;
@@ -45,7 +33,7 @@ export interface ElectionSummary {
   closedEarly: boolean;
   totalVotes: number;
   lastVoteAt: Date | null;
-  /** No gap, no repeat, tally adds up (secret: and every ballot proof, the ceremony and the tally verify). */
+  /** No gap, no repeat, tally adds up. */
   complete: boolean;
 }
 
@@ -114,8 +102,6 @@ export interface AuditData {
   timeline: { granularity: "minute" | "hour"; points: TimelinePoint[] };
   firstVote: VoteRecord | null;
   lastVote: VoteRecord | null;
-  /** A secret election's ballots, trustees and tally; null for an open election. */
-  secret: SecretDetail | null;
 }
 
 /** Election ids are uint256 in decimal; anything else is not an election. */
@@ -160,8 +146,6 @@ function summaryOf(r: ElectionRow, now: number): ElectionSummary {
   return {
     id: r.id,
     title: titleOf(r),
-    kind: r.secret ? "secret" : "open",
-    trustees: trusteeStatusOf(r),
     phase: phaseOf({ opensAt: r.opens_at, closesAt: r.closes_at, recordUntil: r.record_until, closed: r.closed }, now),
     opensAt: r.opens_at,
     closesAt: r.closes_at,
@@ -169,7 +153,7 @@ function summaryOf(r: ElectionRow, now: number): ElectionSummary {
     closedEarly: r.closed,
     totalVotes: r.total_votes,
     lastVoteAt: r.last_vote_at,
-    complete: isComplete(r) && (!r.secret || secretProblemFree(r)),
+    complete: isComplete(r),
   };
 }
 
@@ -231,7 +215,6 @@ export function createElectionReads(
 ): ElectionReads {
   const q = db.query;
   const clock = options.now;
-  const secretReads = createSecretReads(db);
   async function listElections(): Promise<ElectionSummary[]> {
     const rows = await q<ElectionRow>(
       `select ${ELECTION_SELECT} from election order by opens_at desc, length(id) desc, id desc`,
@@ -342,14 +325,12 @@ export function createElectionReads(
     const r = await electionRow(id);
     if (!r) return null;
     const lastSeq = BigInt(r.next_expected_seq) - 1n;
-    // A secret election records ballots, not votes: its first and last are in `secret`.
-    const [detail, recent, points, firstVote, lastVote, secret] = await Promise.all([
+    const [detail, recent, points, firstVote, lastVote] = await Promise.all([
       detailOf(r),
       batches(id, { limit: BATCHES_PER_PAGE, ...(o.beforeFirstSeq ? { beforeFirstSeq: o.beforeFirstSeq } : {}) }),
       timeline(r),
-      r.total_votes > 0 && !r.secret ? votes.firstVoteOf(id) : Promise.resolve(null),
-      lastSeq >= 0n && !r.secret ? votes.voteAt(id, lastSeq.toString()) : Promise.resolve(null),
-      r.secret ? secretReads.detail(r) : Promise.resolve(null),
+      r.total_votes > 0 ? votes.firstVoteOf(id) : Promise.resolve(null),
+      lastSeq >= 0n ? votes.voteAt(id, lastSeq.toString()) : Promise.resolve(null),
     ]);
     const gas = BigInt(r.gas_used);
     const fees = BigInt(r.fees_wei);
@@ -367,7 +348,6 @@ export function createElectionReads(
       timeline: points,
       firstVote,
       lastVote,
-      secret,
     };
   }
 
